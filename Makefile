@@ -1,0 +1,59 @@
+# activity-tracker: `make local` runs the stack on this machine; `make test` runs everything CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 3000
+export AWS_REGION ?= eu-north-1
+export AWS_DEFAULT_REGION ?= eu-north-1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export SAM_CLI_TELEMETRY := 0
+SAM := $(VENV)/bin/sam
+
+.PHONY: local test lint pytest validate token seed events bench build clean
+
+$(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install -q -r requirements-local.txt 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -c "import moto, jwt, yaml, pynamodb, pydantic, aws_lambda_powertools" && touch $@
+
+$(VENV)/.dev-deps: $(VENV)/.local-deps requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -c "import pytest" && test -x $(SAM) && touch $@
+
+## make local: the whole stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)
+local: $(VENV)/.local-deps
+	PORT=$(PORT) $(PY) -m local serve
+
+## make token EMAIL=... ORG=... [SUB=...] [CAMPUS=...]: a local JWT
+token: $(VENV)/.local-deps
+	@$(PY) -m local token --email "$(EMAIL)" --org "$(ORG)" $(if $(SUB),--sub "$(SUB)") $(if $(CAMPUS),--campus "$(CAMPUS)")
+
+## make seed: demo data through the API of a running `make local`
+seed: $(VENV)/.local-deps
+	$(PY) -m local seed --url http://127.0.0.1:$(PORT)
+
+## make events: regenerate events/*.json from template.yaml
+events: $(VENV)/.local-deps
+	$(PY) -m local events
+
+## make test: lint, template validation and the whole test pyramid
+test: $(VENV)/.dev-deps lint pytest
+
+pytest: $(VENV)/.dev-deps
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-deps
+	$(VENV)/bin/ruff check .
+	$(SAM) validate --lint --template template.yaml --region $(AWS_REGION)
+
+## make bench: benchmarks, written to docs/benchmarks.md
+bench: $(VENV)/.dev-deps
+	$(PY) -m tests.bench
+
+build: $(VENV)/.dev-deps
+	$(SAM) build
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache

@@ -1,0 +1,6 @@
+"""POST /api/user_progress"""
+
+from activity_tracker.api import endpoint
+from activity_tracker.logic.user_progress import upsert
+
+handler = endpoint(upsert)

@@ -1,0 +1,144 @@
+"""Request wiring shared by every HTTP handler.
+
+A handler module is two lines: `handler = endpoint(logic_function)`. `endpoint` turns an API Gateway
+HTTP API (payload v2) event into a `Request`, resolves the caller (creating the user on first
+sign-in), runs the logic, and maps results and domain errors to responses in one place.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from activity_tracker.errors import DomainError, InvalidJson, PayloadTooLarge, Unauthorized
+from activity_tracker.settings import get_settings
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls, from the verified JWT claims. Roles are never taken from the token."""
+
+    user_id: str
+    email: str
+    org_id: str
+    campus_id: str | None
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    event: dict[str, Any]
+    caller: Caller
+    query: dict[str, str]
+    path: dict[str, str]
+
+    def json(self) -> Any:
+        """The body as JSON: 413 over the size limit, 400 invalid_json when not a JSON object."""
+        raw = self.event.get("body")
+        if raw is None or raw == "":
+            raise InvalidJson("The body must be a JSON object.")
+        try:
+            data = base64.b64decode(raw) if self.event.get("isBase64Encoded") else raw.encode("utf-8")
+        except ValueError:
+            raise InvalidJson("The body is not valid base64.") from None
+        try:
+            value = json.loads(data, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise InvalidJson("The body is not valid JSON.") from None
+        if not isinstance(value, dict):
+            raise InvalidJson("The body must be a JSON object.")
+        return value
+
+
+def check_body_size(event: dict[str, Any]) -> None:
+    """413 before any work when the body is over the limit (base64 inflates by 4/3)."""
+    raw = event.get("body") or ""
+    size = len(raw) * 3 // 4 if event.get("isBase64Encoded") else len(raw.encode("utf-8"))
+    if size > get_settings().max_body_bytes:
+        raise PayloadTooLarge("The body is over 256 KiB.")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def caller_from_event(event: dict[str, Any]) -> Caller:
+    context = event.get("requestContext") or {}
+    claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
+    user_id, org_id = claims.get("sub"), claims.get("custom:org_id")
+    if not user_id or not org_id:
+        raise Unauthorized("The token lacks the sub or custom:org_id claim.")
+    return Caller(
+        user_id=str(user_id),
+        email=str(claims.get("email") or "").strip().lower(),
+        org_id=str(org_id),
+        campus_id=str(claims["custom:campus_id"]) if claims.get("custom:campus_id") else None,
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def http_response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"statusCode": status, "headers": {"content-type": "application/json", **(headers or {})}}
+    out["body"] = "" if body is None else json.dumps(body, default=_json_default, separators=(",", ":"))
+    return out
+
+
+INTERNAL_ERROR = {"error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": []}}
+
+Action = Callable[[Request, Any], Any]
+
+
+def endpoint(action: Action, *, status: int = 200) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Wrap a logic function `action(request, user)` as a Lambda handler answering `status`."""
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
+        try:
+            caller = caller_from_event(event)
+            check_body_size(event)
+            request = Request(
+                event=event,
+                caller=caller,
+                query=dict(event.get("queryStringParameters") or {}),
+                path=dict(event.get("pathParameters") or {}),
+            )
+            from activity_tracker import access  # imported on first call, after the module is loaded
+
+            user = access.current_user(caller)
+            result = action(request, user)
+            if isinstance(result, Response):
+                return http_response(result.status, result.body, result.headers)
+            return http_response(status, result)
+        except DomainError as error:
+            return http_response(error.status, error.body())
+        except Exception:
+            logger.exception("unhandled error")
+            return http_response(500, INTERNAL_ERROR)
+
+    handler.action = action  # type: ignore[attr-defined]  # the OpenAPI generator reads it
+    handler.status = status  # type: ignore[attr-defined]
+    return handler

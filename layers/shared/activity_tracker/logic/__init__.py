@@ -1,0 +1,1 @@
+"""Business logic: one module per concept; functions take (request, user) and return bodies."""

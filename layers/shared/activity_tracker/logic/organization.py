@@ -1,0 +1,35 @@
+"""`/api/organization`: the caller's organization; admins change it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activity_tracker.access import require_role
+from activity_tracker.api import Request
+from activity_tracker.errors import NotFound
+from activity_tracker.models.base import parse
+from activity_tracker.models.organization import OrganizationPatch, organization_dto
+from activity_tracker.repository import organizations as repo
+
+
+def _organization(request: Request) -> Any:
+    org = repo.get(request.caller.org_id)
+    if org is None:
+        raise NotFound("organization")
+    return org
+
+
+def get_organization(request: Request, user: Any) -> dict[str, Any]:
+    return organization_dto(_organization(request))
+
+
+def patch_organization(request: Request, user: Any) -> dict[str, Any]:
+    require_role(user, {"admin"}, "change the organization")
+    patch = parse(OrganizationPatch, request.json())
+    org = _organization(request)
+    changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set if name != "activity_type_categories"}
+    if "activity_type_categories" in patch.model_fields_set:
+        changes["activity_type_categories"] = {**(org.activity_type_categories or {}), **patch.activity_type_categories}
+    if changes:
+        repo.update(org, changes)
+    return organization_dto(org)

@@ -1,0 +1,41 @@
+"""`/api/user_progress`: the caller's own progress rows (seed: user_progress)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activity_tracker.api import Request
+from activity_tracker.models.base import parse
+from activity_tracker.models.user_progress import ProgressBody, ProgressDeleteQuery, ProgressListQuery, progress_dto
+from activity_tracker.repository import user_progress as repo
+
+
+def list_rows(request: Request, user: Any) -> dict[str, Any]:
+    query = parse(ProgressListQuery, request.query, prefix="query.")
+    org_id, user_id = request.caller.org_id, user.id
+    if query.item_id is not None:
+        item = repo.get(org_id, user_id, query.progress_type, query.item_id.strip())
+        rows = [item] if item is not None and query.page == 1 else []
+        return {"rows": [progress_dto(row) for row in rows], "count": 1 if item is not None else 0}
+    rows, count = repo.page(org_id, user_id, query.progress_type, query.limit, query.page)
+    return {"rows": [progress_dto(row) for row in rows], "count": count}
+
+
+def upsert(request: Request, user: Any) -> dict[str, Any]:
+    data = parse(ProgressBody, request.json()).data
+    item = repo.upsert(
+        request.caller.org_id,
+        user.id,
+        request.caller.campus_id,
+        data.progress_type,
+        data.item_id,
+        data.kept_value(),
+        data.kept_score(),
+        data.metadata,
+    )
+    return progress_dto(item)
+
+
+def delete_by_item(request: Request, user: Any) -> dict[str, Any]:
+    query = parse(ProgressDeleteQuery, request.query, prefix="query.")
+    return {"deletedCount": repo.delete(request.caller.org_id, user.id, query.progress_type, query.item_id.strip())}

@@ -1,0 +1,58 @@
+"""Base models and the translation of pydantic errors into API.md's `details` items."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from activity_tracker.errors import ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+
+# Pydantic's error types that get a friendlier rule name; every other error keeps pydantic's type
+# (e.g. `string_too_long`, `int_type`), and custom validators raise `PydanticCustomError(rule, ...)`
+# with the rule names of API.md.
+_RULE_NAMES = {
+    "missing": "required",
+    "extra_forbidden": "unknown_field",
+    "literal_error": "must_be_one_of",
+    "enum": "must_be_one_of",
+}
+
+
+class RequestModel(BaseModel):
+    """A request body: unknown fields are refused and JSON types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    # Fields the server owns: a client that sends one gets rule `server_owned_field`.
+    server_owned: ClassVar[frozenset[str]] = frozenset()
+
+
+class QueryModel(BaseModel):
+    """A query string: every value arrives as a string, so numbers and booleans are parsed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def details_of(error: ValidationError, model: type[BaseModel] | None = None, prefix: str = "") -> list[dict[str, Any]]:
+    owned: frozenset[str] = getattr(model, "server_owned", frozenset())
+    details = []
+    for item in error.errors(include_url=False):
+        field = ".".join(str(part) for part in item["loc"])
+        rule = _RULE_NAMES.get(item["type"], item["type"])
+        message = item["msg"]
+        if rule == "unknown_field" and len(item["loc"]) == 1 and item["loc"][0] in owned:
+            rule, message = "server_owned_field", "is set by the server and cannot be sent"
+        details.append({"field": f"{prefix}{field}" if field else prefix.rstrip(".") or "body", "rule": rule, "message": message})
+    return details
+
+
+def parse(model: type[M], data: Any, *, prefix: str = "") -> M:
+    """Validate `data` into `model`, raising a 400 validation_error with one detail per problem."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("The body must be a JSON object.", [{"field": prefix or "body", "rule": "must_be_object", "message": "must be an object"}])
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationFailed("The request is not valid.", details_of(error, model, prefix)) from None

@@ -1,0 +1,48 @@
+"""Organization: the DTO and the admin's patch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from activity_tracker.models.base import RequestModel
+from activity_tracker.vocabulary import ActivityType, BufdirCategory
+
+ORGANIZATION_FIELDS = ("id", "name", "timezone", "is_test_organization", "activity_type_categories")
+
+
+class OrganizationPatch(RequestModel):
+    """`PATCH /api/organization`; `activity_type_categories` is merged into the stored map."""
+
+    server_owned = frozenset({"id", "created_at", "updated_at"})
+
+    # Defaults are not validated: an omitted field stays unchanged, an explicit null is refused.
+    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]
+    timezone: str = None  # type: ignore[assignment]
+    is_test_organization: bool = None  # type: ignore[assignment]
+    activity_type_categories: dict[ActivityType, BufdirCategory | None] = None  # type: ignore[assignment]
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, timezone: str) -> str:
+        if not is_iana_timezone(timezone):
+            raise PydanticCustomError("timezone_valid_iana", "timezone must be an IANA time zone such as Europe/Oslo")
+        return timezone
+
+
+def is_iana_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def organization_dto(org: Any) -> dict[str, Any]:
+    return {name: getattr(org, name) for name in ORGANIZATION_FIELDS}

@@ -1,0 +1,31 @@
+"""Users (seeds: users): the DTO and what a user may change of themself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from activity_tracker.models.base import RequestModel
+from activity_tracker.vocabulary import Newsletter, Nivel
+
+USER_FIELDS = ("id", "email", "name", "image", "localidad", "telefono", "nivel", "active", "newsletter", "total_classes", "role", "organization_id", "created_at", "updated_at")
+
+
+class MePatch(RequestModel):
+    """`PATCH /api/users/me`: only these; null clears a free-text field."""
+
+    server_owned = frozenset({"id", "email", "active", "total_classes", "role", "organization_id", "created_at", "updated_at"})
+
+    name: str | None = Field(None, max_length=200)
+    image: str | None = Field(None, max_length=2048)
+    localidad: str | None = Field(None, max_length=200)
+    telefono: str | None = Field(None, max_length=50)
+    nivel: Nivel = "inicial"
+    newsletter: Newsletter = "no"
+
+
+def user_dto(user: Any) -> dict[str, Any]:
+    out = {name: getattr(user, name) for name in USER_FIELDS}
+    out["total_classes"] = int(out["total_classes"] or 0)
+    return out

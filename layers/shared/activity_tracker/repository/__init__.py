@@ -1,0 +1,1 @@
+"""PynamoDB repository over the single table: one module per entity."""

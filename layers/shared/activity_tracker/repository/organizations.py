@@ -1,0 +1,55 @@
+"""Organizations: `ORG#o / ORG`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from activity_tracker import keys
+from activity_tracker.clock import now_iso
+from activity_tracker.repository.table import TableItem
+from activity_tracker.vocabulary import DEFAULT_ACTIVITY_TYPE_CATEGORIES, DEFAULT_TIMEZONE
+
+
+class OrganizationItem(TableItem):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    timezone = UnicodeAttribute(default=DEFAULT_TIMEZONE)
+    is_test_organization = BooleanAttribute(default=False)
+    activity_type_categories = JSONAttribute(default=lambda: dict(DEFAULT_ACTIVITY_TYPE_CATEGORIES))
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+def new_organization(org_id: str) -> OrganizationItem:
+    """An organization with the defaults of API.md, created with its first user."""
+    moment = now_iso()
+    return OrganizationItem(
+        keys.org_pk(org_id),
+        keys.ORG_SK,
+        entity="ORGANIZATION",
+        id=org_id,
+        name=org_id,
+        timezone=DEFAULT_TIMEZONE,
+        is_test_organization=False,
+        activity_type_categories=dict(DEFAULT_ACTIVITY_TYPE_CATEGORIES),
+        created_at=moment,
+        updated_at=moment,
+    )
+
+
+def get(org_id: str, *, consistent: bool = False) -> OrganizationItem | None:
+    try:
+        return OrganizationItem.get(keys.org_pk(org_id), keys.ORG_SK, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def update(org: OrganizationItem, changes: dict[str, Any]) -> OrganizationItem:
+    """Apply `changes` in one UpdateItem; returns the item as stored."""
+    actions = [getattr(OrganizationItem, name).set(value) for name, value in changes.items()]
+    actions.append(OrganizationItem.updated_at.set(now_iso()))
+    org.update(actions=actions, condition=OrganizationItem.pk.exists())
+    return org

@@ -1,0 +1,73 @@
+"""The single table: its PynamoDB base model, indexes and connection settings.
+
+Every item has `pk`, `sk` and `type` (the entity, which stream filters match on). Table name and
+region come from the environment; the endpoint from botocore's `AWS_ENDPOINT_URL` (local runs).
+"""
+
+from __future__ import annotations
+
+import os
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
+from pynamodb.models import Model
+
+from activity_tracker.settings import DEFAULT_TABLE_NAME
+
+REGION = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-north-1"
+TABLE_NAME = os.environ.get("TABLE_NAME", DEFAULT_TABLE_NAME)
+
+
+class TableMeta:
+    table_name = TABLE_NAME
+    region = REGION
+    max_retry_attempts = 3
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+
+
+class TableItem(Model):
+    Meta = TableMeta
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    entity = UnicodeAttribute(attr_name="type")
+
+
+def _index_meta(name: str) -> type:
+    return type("Meta", (), {"index_name": name, "projection": AllProjection(), "table_name": TABLE_NAME, "region": REGION})
+
+
+class Gsi1(GlobalSecondaryIndex):
+    Meta = _index_meta("gsi1")
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex):
+    Meta = _index_meta("gsi2")
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi3(GlobalSecondaryIndex):
+    Meta = _index_meta("gsi3")
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class Lsi1(LocalSecondaryIndex):
+    Meta = _index_meta("lsi1")
+    pk = UnicodeAttribute(hash_key=True)
+    lsi1sk = UnicodeAttribute(range_key=True)
+
+
+_connection: Connection | None = None
+
+
+def connection() -> Connection:
+    """One low-level connection per container, for transactions."""
+    global _connection
+    if _connection is None:
+        _connection = Connection(region=REGION)
+    return _connection

@@ -1,0 +1,46 @@
+"""python -m local {serve,token,seed,events}"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local", description="The activity-tracker stack on this machine.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run every route of template.yaml on $PORT (default 3000)")
+    token = sub.add_parser("token", help="print a local JWT")
+    token.add_argument("--email", required=True)
+    token.add_argument("--org", required=True, help="custom:org_id")
+    token.add_argument("--sub", help="user id (default: derived from the email)")
+    token.add_argument("--campus", help="custom:campus_id")
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 h)")
+    seed = sub.add_parser("seed", help="create demo data through the HTTP API of a running stack")
+    seed.add_argument("--url", default=None, help="default http://127.0.0.1:$PORT")
+    seed.add_argument("--org", default="demo-org")
+    sub.add_parser("events", help="(re)write events/<function>.json from template.yaml")
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        from local.runner import serve
+
+        serve()
+    elif args.command == "token":
+        from local.jwt_local import mint, stable_sub
+
+        print(mint(args.sub or stable_sub(args.email), args.email, args.org, args.campus, args.ttl))
+    elif args.command == "seed":
+        from local.seed import seed as run_seed
+
+        run_seed(args.url, args.org)
+    elif args.command == "events":
+        from local.sample_events import write_all
+
+        for path in write_all():
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""`make local`: moto server (DynamoDB with streams, S3), every route of template.yaml over HTTP,
+local JWT checks, and a stream poller that feeds the stream handlers, all in one process."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+from local import jwt_local
+from local.events import LambdaContext, http_event
+from local.streams import StreamPoller
+from local.template import ROOT, Function, Stack
+
+log = logging.getLogger("local")
+LAYER_DIRS = [ROOT / "layers" / "shared"]
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
+OVERRIDABLE = frozenset({"POWERTOOLS_LOG_LEVEL"})  # function settings a local user may set themself
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_moto(port: int | None = None) -> tuple[Any, str]:
+    from moto.server import ThreadedMotoServer
+
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+def configure_aws_environment(endpoint: str) -> None:
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_REGION": os.environ.get("AWS_REGION", "eu-north-1"),
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_REGION", "eu-north-1"),
+        }
+    )
+
+
+def create_resources(stack: Stack) -> None:
+    import boto3
+
+    dynamodb = boto3.client("dynamodb")
+    for _, args in stack.tables():
+        dynamodb.create_table(**args)
+    s3 = boto3.client("s3")
+    for bucket in stack.buckets():
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_REGION"]})
+
+
+class Handlers:
+    """Loads each function's handler module from its CodeUri, with the layer on sys.path."""
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self._loaded: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
+        self._lock = threading.Lock()
+        for layer in LAYER_DIRS:
+            if str(layer) not in sys.path:
+                sys.path.insert(0, str(layer))
+
+    def get(self, function: Function) -> Callable[[dict[str, Any], Any], Any]:
+        with self._lock:
+            if function.logical_id not in self._loaded:
+                module_name, attribute = function.handler.rsplit(".", 1)
+                path = function.code_uri / (module_name.replace(".", "/") + ".py")
+                spec = importlib.util.spec_from_file_location(f"fn_{function.logical_id}", path)
+                assert spec and spec.loader, path
+                module: ModuleType = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                self._loaded[function.logical_id] = getattr(module, attribute)
+            return self._loaded[function.logical_id]
+
+    def invoke(self, function: Function, event: dict[str, Any]) -> Any:
+        return self.get(function)(event, LambdaContext(function.logical_id, function.timeout))
+
+
+def _error(code: str, message: str) -> bytes:
+    return json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
+
+
+def make_http_handler(stack: Stack, handlers: Handlers) -> type[BaseHTTPRequestHandler]:
+    class ApiHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "activity-tracker-local"
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            log.info("%s %s", self.address_string(), fmt % args)
+
+        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            sent = {k.lower() for k in (headers or {})}
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            if "content-type" not in sent:
+                self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _dispatch(self) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("content-length") or 0)
+            if length > MAX_BODY:
+                self._send(413, _error("payload_too_large", "Request too large."), {"connection": "close"})
+                self.close_connection = True
+                return
+            body = self.rfile.read(length) if length else None
+            found = stack.match(self.command, url.path)
+            if found is None:
+                self._send(404, _error("not_found", "No such route."))
+                return
+            route, function, params = found
+            try:
+                claims = jwt_local.verify(self.headers.get("authorization"))
+            except jwt_local.InvalidToken as error:
+                self._send(401, _error("unauthorized", f"Unauthorized: {error}."), {"www-authenticate": "Bearer"})
+                return
+            event = http_event(self.command, route.key, url.path, url.query, dict(self.headers.items()), body, claims, params or None)
+            try:
+                result = handlers.invoke(function, event)
+            except Exception:
+                log.exception("%s failed", function.logical_id)
+                self._send(500, json.dumps({"message": "Internal Server Error"}).encode())
+                return
+            self._respond(result)
+
+        def _respond(self, result: Any) -> None:
+            if not isinstance(result, dict) or "statusCode" not in result:
+                self._send(200, json.dumps(result).encode())
+                return
+            body = result.get("body") or ""
+            raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+            self._send(int(result["statusCode"]), raw, {k: str(v) for k, v in (result.get("headers") or {}).items()})
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _dispatch
+
+    return ApiHandler
+
+
+class LocalStack:
+    """Everything `make local` runs; also used by the end-to-end tests on a free port."""
+
+    def __init__(self, port: int = 3000, host: str = "127.0.0.1", parameters: dict[str, str] | None = None, poll_interval: float = 0.2):
+        self.port, self.host = port, host
+        self.parameters = parameters or {}
+        self.poll_interval = poll_interval
+        self.moto: Any = None
+        self.http: ThreadingHTTPServer | None = None
+        self.poller: StreamPoller | None = None
+        self.stack: Stack | None = None
+
+    def start(self) -> None:
+        self.moto, endpoint = start_moto()
+        configure_aws_environment(endpoint)
+        params = {"AdminEmails": os.environ.get("ADMIN_EMAILS", ""), **self.parameters}
+        self.stack = Stack(parameters=params)
+        for name, value in self.stack.environment().items():
+            if name not in OVERRIDABLE or name not in os.environ:
+                os.environ[name] = value
+        create_resources(self.stack)
+        handlers = Handlers(self.stack)
+        for function in self.stack.functions:  # import every handler now: a broken one fails start-up
+            handlers.get(function)
+        self.poller = StreamPoller(self.stack, handlers, interval=self.poll_interval)
+        self.poller.start()
+        self.http = ThreadingHTTPServer((self.host, self.port), make_http_handler(self.stack, handlers))
+        self.http.daemon_threads = True
+        self.port = self.http.server_address[1]
+        threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
+
+    def stop(self) -> None:
+        if self.http:
+            self.http.shutdown()
+            self.http.server_close()
+        if self.poller:
+            self.poller.stop()
+        if self.moto:
+            self.moto.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def serve() -> None:
+    logging.basicConfig(level=os.environ.get("LOCAL_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's own request log
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    local = LocalStack(port=int(os.environ.get("PORT", "3000")))
+    local.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    assert local.stack is not None
+    print(
+        f"""
+activity-tracker local stack on {local.url}
+  {len(local.stack.routes())} routes from template.yaml; DynamoDB + S3 (moto) at {os.environ['AWS_ENDPOINT_URL']};
+  stream poller feeding {sum(1 for f in local.stack.functions if f.streams)} stream handler(s).
+
+Next, in another terminal:
+  make token EMAIL=admin@example.org ORG=demo-org        # prints a local JWT (add SUB=, CAMPUS=)
+  make seed                                              # demo organization, users and data
+  curl -H "Authorization: Bearer $(make -s token EMAIL=admin@example.org ORG=demo-org)" {local.url}/api/users/me
+
+Ctrl-C stops everything.""",
+        flush=True,
+    )
+    print("ready", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        local.stop()
+        print("stopped", flush=True)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,50 @@
+"""Demo data, written through the HTTP API of a running local stack (so it obeys every rule)."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from typing import Any
+
+from local.jwt_local import mint, stable_sub
+
+DEMO_USERS = [
+    ("admin@demo.example", "Ada Admin"),
+    ("coordinator@demo.example", "Cora Coordinator"),
+    ("mentor1@demo.example", "Mats Mentor"),
+    ("mentor2@demo.example", "Mia Mentor"),
+]
+
+
+def call(url: str, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url + path, data=data, method=method, headers={"Authorization": f"Bearer {token}", "content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, json.loads(raw) if raw else None
+
+
+def seed(url: str | None, org: str) -> None:
+    url = url or f"http://127.0.0.1:{os.environ.get('PORT', '3000')}"
+    tokens = {email: mint(stable_sub(email), email, org) for email, _ in DEMO_USERS}
+    for email, name in DEMO_USERS:
+        status, body = call(url, "PATCH", "/api/users/me", tokens[email], {"name": name})
+        print(f"user {email:28} -> {status} role={body.get('role') if isinstance(body, dict) else body}")
+    print(f"\nThe first user is admin only if ADMIN_EMAILS lists {DEMO_USERS[0][0]} (make local ADMIN_EMAILS=...).")
+    status, _ = call(url, "POST", "/api/user_progress", tokens[DEMO_USERS[2][0]], {"data": {"progress_type": "sign_learned", "item_id": "hello", "score": 1}})
+    print(f"user_progress for {DEMO_USERS[2][0]} -> {status}")
+    for extend in SEED_STEPS:
+        extend(url, org, tokens)
+    print("\nTokens (valid 8 h):")
+    for email, token in tokens.items():
+        print(f"  {email}: {token}")
+
+
+# Later features append their demo data here: functions (url, org, tokens) -> None.
+SEED_STEPS: list[Any] = []

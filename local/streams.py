@@ -1,0 +1,111 @@
+"""Polls the table's DynamoDB stream and invokes the stream handlers of template.yaml, as Lambda's
+event source mapping does: filter criteria, batch size, partial batch failures and bounded retries.
+Delivery is at least once, in order per shard, like AWS."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from local.filters import matches
+
+if TYPE_CHECKING:
+    from local.runner import Handlers
+    from local.template import Function, Stack, StreamSource
+
+log = logging.getLogger("local.streams")
+
+
+def lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """A record of get_records in the shape Lambda passes to the function."""
+    data = dict(record["dynamodb"])
+    created = data.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        data["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": data,
+        "eventSourceARN": stream_arn,
+    }
+
+
+class StreamPoller:
+    def __init__(self, stack: Stack, handlers: Handlers, interval: float = 0.2):
+        self.stack, self.handlers, self.interval = stack, handlers, interval
+        self.consumers = [(fn, source) for fn in stack.functions for source in fn.streams]
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.failed_batches: list[dict[str, Any]] = []  # the local stand-in of the on-failure destination
+
+    def start(self) -> None:
+        if self.consumers:
+            self._thread = threading.Thread(target=self._run, name="stream-poller", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        import boto3
+
+        dynamodb = boto3.client("dynamodb")
+        streams = boto3.client("dynamodbstreams")
+        region = dynamodb.meta.region_name
+        arns = [dynamodb.describe_table(TableName=args["TableName"])["Table"]["LatestStreamArn"] for _, args in self.stack.tables()]
+        # Position per (consumer, shard): each event source mapping reads the stream on its own.
+        positions: dict[tuple[int, str, str], str | None] = {}
+        while not self._stop.is_set():
+            moved = False
+            for arn in arns:
+                try:
+                    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+                except Exception:
+                    if self._stop.is_set():
+                        return
+                    raise
+                for shard in shards:
+                    for index, (function, source) in enumerate(self.consumers):
+                        key = (index, arn, shard["ShardId"])
+                        if key not in positions:
+                            positions[key] = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                        iterator = positions[key]
+                        if iterator is None:
+                            continue
+                        response = streams.get_records(ShardIterator=iterator, Limit=source.batch_size)
+                        records = [lambda_record(r, arn, region) for r in response.get("Records", [])]
+                        if records:
+                            moved = True
+                            self._deliver(function, source, [r for r in records if not source.filters or any(matches(p, r) for p in source.filters)])
+                        positions[key] = response.get("NextShardIterator")
+            if not moved:
+                self._stop.wait(self.interval)
+
+    def _deliver(self, function: Function, source: StreamSource, records: list[dict[str, Any]]) -> None:
+        """Invoke until the batch succeeds; retry from the first failed record, at most max_retries times."""
+        attempt = 0
+        while records and not self._stop.is_set():
+            try:
+                result = self.handlers.invoke(function, {"Records": records})
+                failures = [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])] if source.report_failures else []
+            except Exception:
+                log.exception("%s failed on a batch of %d", function.logical_id, len(records))
+                failures = [records[0]["dynamodb"]["SequenceNumber"]]
+            if not failures:
+                return
+            first = min(range(len(records)), key=lambda i: (records[i]["dynamodb"]["SequenceNumber"] not in failures, i))
+            records = records[first:]
+            attempt += 1
+            if attempt > source.max_retries:
+                log.error("%s: %d records sent to the on-failure destination", function.logical_id, len(records))
+                self.failed_batches.append({"function": function.logical_id, "records": records})
+                return
+            time.sleep(min(0.05 * 2**attempt, 1.0))

@@ -1,0 +1,70 @@
+"""Starts the local runner exactly as `make local` does, on a free port, once per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.jwt_local import mint
+from local.runner import free_port
+from tests.helpers import Person, Reply
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_EMAILS = "e2e-admin@tests.example"
+
+
+@dataclass
+class Http:
+    url: str
+    log: Path
+
+    def call(self, method: str, path: str, who: Person | None = None, body: Any = None, *, token: str | None = None, raw: bytes | None = None) -> Reply:
+        headers = {"content-type": "application/json"}
+        if token is None and who is not None:
+            token = mint(who.sub, who.email, who.org_id, who.campus_id)
+        if token is not None:
+            headers["authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                text = response.read()
+                return Reply(response.status, json.loads(text) if text else None)
+        except urllib.error.HTTPError as error:
+            text = error.read()
+            return Reply(error.code, json.loads(text) if text else None)
+
+
+@pytest.fixture(scope="session")
+def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Http]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("local") / "local.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
+    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while "ready" not in log.read_text().splitlines():
+        if process.poll() is not None or time.time() > deadline:
+            process.kill()
+            pytest.fail(f"the local runner did not start:\n{log.read_text()}")
+        time.sleep(0.2)
+    yield Http(f"http://127.0.0.1:{port}", log)
+    process.send_signal(2)  # Ctrl-C
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the local runner did not stop on Ctrl-C")
+    assert "stopped" in log.read_text()

@@ -1,0 +1,85 @@
+"""End to end over HTTP through the local runner: JWT checks as API Gateway, and the foundation
+routes (user progress, users/me, organization)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+import pytest
+
+from local.jwt_local import AUDIENCE, ISSUER, mint, secret
+from tests.e2e.conftest import ADMIN_EMAILS, Http
+from tests.helpers import Person
+
+pytestmark = pytest.mark.e2e
+
+
+def _token(key: str | None = None, **overrides) -> str:
+    claims = {"sub": str(uuid.uuid4()), "email": "x@tests.example", "custom:org_id": "o", "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 60, **overrides}
+    return jwt.encode(claims, key or secret(), algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        None,
+        "not-a-jwt",
+        "_bad_signature",
+        "_expired",
+        "_wrong_audience",
+        "_wrong_issuer",
+        "_none_algorithm",
+    ],
+)
+def test_requests_without_a_valid_token_are_401_before_any_handler(http: Http, token):
+    tokens = {
+        "_bad_signature": _token(key="another-secret-that-is-long-enough-to-use"),
+        "_expired": _token(exp=int(time.time()) - 5),
+        "_wrong_audience": _token(aud="someone-else"),
+        "_wrong_issuer": _token(iss="https://evil.example"),
+        "_none_algorithm": jwt.encode({"sub": "s", "custom:org_id": "o", "iss": ISSUER, "aud": AUDIENCE, "exp": int(time.time()) + 60}, None, algorithm="none"),
+    }
+    reply = http.call("GET", "/api/users/me", token=tokens.get(token, token))
+    assert (reply.status, reply.error["code"]) == (401, "unauthorized")
+
+
+def test_unknown_route_is_404(http: Http):
+    assert http.call("GET", "/api/nothing-here", Person.new("o")).status == 404
+
+
+def test_admin_from_admin_emails_and_profile_round_trip(http: Http):
+    org = f"e2e-{uuid.uuid4().hex[:8]}"
+    admin, member = Person.new(org, email=ADMIN_EMAILS), Person.new(org)
+    assert http.call("GET", "/api/users/me", admin).body["role"] == "admin"
+    assert http.call("GET", "/api/users/me", member).body["role"] == "member"
+    assert http.call("PATCH", "/api/users/me", member, {"name": "Mia", "nivel": "basico"}).body["nivel"] == "basico"
+    assert http.call("PATCH", "/api/users/me", member, {"role": "admin"}).rules == ["server_owned_field"]
+    assert http.call("PATCH", "/api/organization", member, {"name": "nope"}).status == 403
+    patched = http.call("PATCH", "/api/organization", admin, {"name": "Org", "timezone": "Europe/Berlin"})
+    assert patched.status == 200 and http.call("GET", "/api/organization", member).body["timezone"] == "Europe/Berlin"
+
+
+def test_user_progress_over_http(http: Http):
+    me = Person.new(f"e2e-{uuid.uuid4().hex[:8]}", campus_id="c1")
+    first = http.call("POST", "/api/user_progress", me, {"data": {"progress_type": "sign_learned", "item_id": " hi ", "score": 2}})
+    assert first.status == 200 and first.body["item_id"] == "hi" and first.body["campusId"] == "c1"
+    again = http.call("POST", "/api/user_progress", me, {"data": {"progress_type": "sign_learned", "item_id": "hi", "value": "v"}})
+    assert again.body["id"] == first.body["id"] and again.body["createdAt"] == first.body["createdAt"]
+    listed = http.call("GET", "/api/user_progress?progress_type=sign_learned", me).body
+    assert listed["count"] == 1 and listed["rows"][0]["value"] == "v"
+    assert http.call("GET", "/api/user_progress", me).rules == ["required"]
+    assert http.call("POST", "/api/user_progress", me, raw=b"{not json").error["code"] == "invalid_json"
+    assert http.call("DELETE", "/api/user_progress/by-item?progress_type=sign_learned&item_id=hi", me).body == {"deletedCount": 1}
+
+
+def test_bearer_prefix_is_optional_as_in_api_gateway(http: Http):
+    who = Person.new("o-bearer")
+    token = mint(who.sub, who.email, who.org_id)
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(http.url + "/api/users/me", headers={"authorization": token})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read())["id"] == who.sub

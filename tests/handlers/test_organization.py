@@ -1,0 +1,69 @@
+"""/api/organization: defaults, admin-only changes, validation and tenant scope."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Api, Person
+
+DEFAULT_MAP = {"home_visit": "outreach", "meeting": "outreach", "group_activity": "group", "course": "peer_course", "phone_call": None, "other": None}
+
+
+def make_admin(api: Api, org_id: str) -> Person:
+    from activity_tracker.repository import users
+
+    who = Person.new(org_id)
+    api.call("GET", "/api/users/me", who)
+    users.update_fields(users.get(org_id, who.sub), {"role": "admin"})
+    return who
+
+
+def test_get_returns_the_defaults(api: Api, org_id: str):
+    body = api.call("GET", "/api/organization", Person.new(org_id)).body
+    assert body == {"id": org_id, "name": org_id, "timezone": "Europe/Oslo", "is_test_organization": False, "activity_type_categories": DEFAULT_MAP}
+
+
+def test_admin_patches_and_categories_merge(api: Api, org_id: str):
+    admin = make_admin(api, org_id)
+    reply = api.call("PATCH", "/api/organization", admin, {"name": "Meander Bergen", "timezone": "America/New_York", "is_test_organization": True, "activity_type_categories": {"phone_call": "outreach"}})
+    assert reply.status == 200
+    assert reply.body["name"] == "Meander Bergen" and reply.body["timezone"] == "America/New_York" and reply.body["is_test_organization"] is True
+    assert reply.body["activity_type_categories"] == {**DEFAULT_MAP, "phone_call": "outreach"}
+    assert api.call("GET", "/api/organization", Person.new(org_id)).body == reply.body
+
+
+@pytest.mark.parametrize("role", ["member", "moderator", "coordinator"])
+def test_only_admins_patch(api: Api, org_id: str, role: str):
+    from activity_tracker.repository import users
+
+    who = Person.new(org_id)
+    api.call("GET", "/api/users/me", who)
+    users.update_fields(users.get(org_id, who.sub), {"role": role})
+    reply = api.call("PATCH", "/api/organization", who, {"name": "Mine now"})
+    assert (reply.status, reply.error["code"]) == (403, "forbidden")
+    assert api.call("GET", "/api/organization", who).body["name"] == org_id
+
+
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone_valid_iana"),
+        ({"timezone": "../../etc/passwd"}, "timezone_valid_iana"),
+        ({"name": ""}, "string_too_short"),
+        ({"name": None}, "string_type"),
+        ({"is_test_organization": "yes"}, "bool_type"),
+        ({"activity_type_categories": {"home_visit": "party"}}, "must_be_one_of"),
+        ({"activity_type_categories": {"skydiving": "group"}}, "must_be_one_of"),
+        ({"id": "other"}, "server_owned_field"),
+    ],
+)
+def test_patch_validation(api: Api, org_id: str, body, rule):
+    reply = api.call("PATCH", "/api/organization", make_admin(api, org_id), body)
+    assert reply.status == 400 and rule in reply.rules
+
+
+def test_an_admin_changes_only_their_own_organization(api: Api, org_id: str):
+    other = f"{org_id}-other"
+    api.call("GET", "/api/organization", Person.new(other))
+    api.call("PATCH", "/api/organization", make_admin(api, org_id), {"name": "A"})
+    assert api.call("GET", "/api/organization", Person.new(other)).body["name"] == other

@@ -1,0 +1,65 @@
+"""Helpers shared by handler and end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from local.events import LambdaContext, http_event
+from local.runner import Handlers
+from local.template import Stack
+
+
+@dataclass
+class Person:
+    org_id: str
+    email: str
+    sub: str
+    campus_id: str | None = None
+
+    @classmethod
+    def new(cls, org_id: str, email: str | None = None, campus_id: str | None = None) -> Person:
+        return cls(org_id, email or f"{uuid.uuid4().hex[:10]}@tests.example", str(uuid.uuid4()), campus_id)
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        claims = {"sub": self.sub, "email": self.email, "custom:org_id": self.org_id, "iss": "activity-tracker-local", "aud": "activity-tracker"}
+        if self.campus_id:
+            claims["custom:campus_id"] = self.campus_id
+        return claims
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+
+    @property
+    def error(self) -> dict[str, Any]:
+        return self.body["error"]
+
+    @property
+    def rules(self) -> list[str]:
+        return [d["rule"] for d in self.body["error"]["details"]]
+
+
+class Api:
+    """Calls the real handlers with API Gateway v2 events, routed by template.yaml (no HTTP)."""
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.handlers = Handlers(stack)
+
+    def call(self, method: str, path: str, who: Person | None, body: Any = None, *, raw: bytes | None = None) -> Reply:
+        from urllib.parse import urlsplit
+
+        url = urlsplit(path)
+        found = self.stack.match(method, url.path)
+        assert found, f"no route for {method} {path}"
+        route, function, params = found
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        event = http_event(method, route.key, url.path, url.query, {"content-type": "application/json"}, data, who.claims if who else None, params or None)
+        result = self.handlers.get(function)(event, LambdaContext(function.logical_id, function.timeout))
+        return Reply(result["statusCode"], json.loads(result["body"]) if result.get("body") else None)

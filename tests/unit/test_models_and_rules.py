@@ -1,0 +1,59 @@
+"""Models and rules as plain unit tests (no AWS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from activity_tracker.clock import iso
+from activity_tracker.errors import ValidationFailed
+from activity_tracker.models.base import parse
+from activity_tracker.models.organization import OrganizationPatch, is_iana_timezone
+from activity_tracker.models.user import MePatch
+from activity_tracker.models.user_progress import ProgressInput, ProgressListQuery
+
+
+def rules_of(model, data) -> list[str]:
+    with pytest.raises(ValidationFailed) as caught:
+        parse(model, data)
+    return [d["rule"] for d in caught.value.details]
+
+
+def test_progress_input_trims_and_keeps_typed_values_only():
+    data = parse(ProgressInput, {"progress_type": "zone_checkin", "item_id": "  z  ", "value": ["x"], "score": False})
+    assert (data.item_id, data.kept_value(), data.kept_score(), data.metadata) == ("z", None, None, None)
+    data = parse(ProgressInput, {"progress_type": "zone_checkin", "item_id": "z", "value": "", "score": 0})
+    assert (data.kept_value(), data.kept_score()) == ("", 0)
+
+
+def test_progress_query_parses_strings_and_bounds_limit():
+    query = parse(ProgressListQuery, {"progress_type": "sign_learned", "limit": "100", "page": "2"})
+    assert (query.limit, query.page) == (100, 2)
+    assert parse(ProgressListQuery, {"progress_type": "sign_learned"}).limit == 20
+    assert rules_of(ProgressListQuery, {"progress_type": "sign_learned", "limit": "101"}) == ["less_than_equal"]
+
+
+def test_request_bodies_are_strict_about_types():
+    assert rules_of(MePatch, {"name": 1}) == ["string_type"]
+    assert rules_of(OrganizationPatch, {"is_test_organization": 1}) == ["bool_type"]
+    assert rules_of(OrganizationPatch, {"is_test_organization": "true"}) == ["bool_type"]
+
+
+def test_server_owned_fields_have_their_own_rule():
+    assert rules_of(MePatch, {"email": "x@y.z"}) == ["server_owned_field"]
+    assert rules_of(MePatch, {"favourite": "x"}) == ["unknown_field"]
+
+
+def test_non_objects_are_refused():
+    assert rules_of(MePatch, [1]) == ["must_be_object"]
+
+
+@pytest.mark.parametrize(("name", "valid"), [("Europe/Oslo", True), ("UTC", True), ("America/Argentina/Buenos_Aires", True), ("Europe/Nowhere", False), ("", False), ("/etc/passwd", False), ("a/../../b", False)])
+def test_iana_timezones(name: str, valid: bool):
+    assert is_iana_timezone(name) is valid
+
+
+def test_times_are_utc_with_z_and_milliseconds():
+    from datetime import datetime, timedelta, timezone
+
+    moment = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone(timedelta(hours=1)))
+    assert iso(moment) == "2026-01-02T02:04:05.678Z"

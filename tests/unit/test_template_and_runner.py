@@ -1,0 +1,76 @@
+"""The local runner reads everything from template.yaml; these pin what it reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from local.events import http_event
+from local.filters import matches
+from local.template import ROOT, Stack, route_pattern
+
+
+def test_every_function_has_its_code_and_a_sample_event(stack: Stack):
+    for function in stack.functions:
+        module = function.code_uri / (function.handler.rsplit(".", 1)[0] + ".py")
+        assert module.exists(), module
+        assert (ROOT / "events" / f"{function.logical_id}.json").exists(), f"make events: {function.logical_id}"
+
+
+def test_routes_are_unique_and_one_function_serves_each(stack: Stack):
+    keys = [route.key for route, _ in stack.routes()]
+    assert len(keys) == len(set(keys))
+    assert all(len(fn.routes) <= 1 for fn in stack.functions), "one Lambda handler per endpoint"
+
+
+def test_literal_routes_win_over_parameters():
+    from local.template import Route
+
+    routes = []
+    for path in ["/api/activities/{id}", "/api/activities/sync"]:
+        pattern, literal = route_pattern(path)
+        routes.append(Route("POST", path, pattern, literal))
+    ordered = sorted(routes, key=lambda r: -r.literal_segments)
+    assert ordered[0].path == "/api/activities/sync"
+    assert route_pattern("/api/activities/{id}")[0].match("/api/activities/abc").groupdict() == {"id": "abc"}
+    assert not route_pattern("/api/activities/{id}")[0].match("/api/activities/a/b")
+
+
+def test_table_definition_comes_from_the_template(stack: Stack):
+    (logical_id, args), = stack.tables()
+    assert logical_id == "Table"
+    assert args["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert {i["IndexName"] for i in args["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3"}
+    assert [i["IndexName"] for i in args["LocalSecondaryIndexes"]] == ["lsi1"]
+
+
+def test_function_environment_resolves_references(stack: Stack):
+    env = stack.environment()
+    assert env["TABLE_NAME"] == stack.physical_name("Table") == "activity-tracker-dev"
+    assert env["ADMIN_EMAILS"] == "admin@tests.example,Boss@Tests.Example"
+
+
+def test_http_event_has_the_payload_v2_shape():
+    event = http_event("GET", "GET /api/x/{id}", "/api/x/1", "a=1&a=2&b=", {"Authorization": "t", "X-Y": "z"}, None, {"sub": "s", "exp": 5}, {"id": "1"})
+    assert event["version"] == "2.0" and event["routeKey"] == "GET /api/x/{id}"
+    assert event["queryStringParameters"] == {"a": "1,2", "b": ""}
+    assert event["headers"] == {"authorization": "t", "x-y": "z"}
+    assert event["requestContext"]["authorizer"]["jwt"]["claims"] == {"sub": "s", "exp": "5"}
+    assert event["pathParameters"] == {"id": "1"} and "body" not in event
+    binary = http_event("POST", "k", "/", "", {}, b"\xff", None, None)
+    assert binary["isBase64Encoded"] is True and "authorizer" not in binary["requestContext"]
+
+
+def test_stream_filters_match_like_lambda_event_filtering():
+    record = {"eventName": "MODIFY", "dynamodb": {"NewImage": {"type": {"S": "ACTIVITY"}}}}
+    assert matches({"dynamodb": {"NewImage": {"type": {"S": ["ACTIVITY", "CLASS"]}}}}, record)
+    assert not matches({"dynamodb": {"NewImage": {"type": {"S": ["COUNTER"]}}}}, record)
+    assert not matches({"dynamodb": {"OldImage": {"type": {"S": ["ACTIVITY"]}}}}, record)
+    assert matches({"eventName": [{"anything-but": ["REMOVE"]}]}, record)
+    assert matches({"dynamodb": {"NewImage": {"type": {"S": [{"prefix": "ACT"}]}}}}, record)
+    assert matches({"dynamodb": {"OldImage": [{"exists": False}]}}, record)
+
+
+def test_sample_events_are_valid_json():
+    for path in Path(ROOT / "events").glob("*.json"):
+        json.loads(path.read_text())
