@@ -2,5 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.user_progress import delete_by_item
+from activity_tracker.models.user_progress import ProgressDeleteQuery
 
-handler = endpoint(delete_by_item)
+handler = endpoint(delete_by_item, query=ProgressDeleteQuery)

@@ -2,5 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.user_progress import list_rows
+from activity_tracker.models.user_progress import ProgressListQuery
 
-handler = endpoint(list_rows)
+handler = endpoint(list_rows, query=ProgressListQuery)

@@ -2,5 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.users import patch_me
+from activity_tracker.models.user import MePatch
 
-handler = endpoint(patch_me)
+handler = endpoint(patch_me, body=MePatch)

@@ -46,6 +46,8 @@ class Request:
     caller: Caller
     query: dict[str, str]
     path: dict[str, str]
+    body: Any = None  # the validated body model, when the endpoint declares one
+    params: Any = None  # the validated query model, when the endpoint declares one
 
     def json(self) -> Any:
         """The body as JSON: 413 over the size limit, 400 invalid_json when not a JSON object."""
@@ -112,8 +114,12 @@ INTERNAL_ERROR = {"error": {"code": "internal_error", "message": "Something went
 Action = Callable[[Request, Any], Any]
 
 
-def endpoint(action: Action, *, status: int = 200) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """Wrap a logic function `action(request, user)` as a Lambda handler answering `status`."""
+def endpoint(action: Action, *, status: int = 200, body: type | None = None, query: type | None = None) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Wrap a logic function `action(request, user)` as a Lambda handler answering `status`.
+
+    `body` and `query` name the pydantic models of the request; the wiring validates them before
+    the action runs (as `request.body` and `request.params`), and the OpenAPI generator reads them.
+    """
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
@@ -129,6 +135,13 @@ def endpoint(action: Action, *, status: int = 200) -> Callable[[dict[str, Any], 
             from activity_tracker import access  # imported on first call, after the module is loaded
 
             user = access.current_user(caller)
+            if query is not None or body is not None:
+                from activity_tracker.models.base import parse
+
+                if query is not None:
+                    request.params = parse(query, request.query, prefix="query.")
+                if body is not None:
+                    request.body = parse(body, request.json())
             result = action(request, user)
             if isinstance(result, Response):
                 return http_response(result.status, result.body, result.headers)
@@ -139,6 +152,5 @@ def endpoint(action: Action, *, status: int = 200) -> Callable[[dict[str, Any], 
             logger.exception("unhandled error")
             return http_response(500, INTERNAL_ERROR)
 
-    handler.action = action  # type: ignore[attr-defined]  # the OpenAPI generator reads it
-    handler.status = status  # type: ignore[attr-defined]
+    handler.action, handler.status, handler.body, handler.query = action, status, body, query  # type: ignore[attr-defined]  # read by the OpenAPI generator
     return handler

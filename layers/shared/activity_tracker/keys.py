@@ -38,3 +38,42 @@ def progress_by_created(progress_type: str, created_at: str, progress_id: str) -
 
 def progress_prefix(progress_type: str) -> str:
     return f"PROGRESS#{progress_type}#"
+
+
+# --- activities (issue 4); the consumer (issue 5) and exports (issue 7) read the same items
+def activity_pk(org_id: str, activity_id: str) -> str:
+    return f"ORG#{org_id}#ACT#{activity_id}"
+
+
+ACTIVITY_SK = "ACT"
+
+
+def activities_of_user(org_id: str, user_id: str) -> str:
+    """GSI1 partition: a user's activities, sorted by `activity_date#id`."""
+    return f"ORG#{org_id}#USER#{user_id}#ACT"
+
+
+def activities_of_org(org_id: str) -> str:
+    """GSI2 partition: the organization's activities, sorted by `activity_date#id`."""
+    return f"ORG#{org_id}#ACT"
+
+
+def activities_of_contact(org_id: str, contact_id: str) -> str:
+    """GSI3 partition: a contact's activities, sorted by `activity_date#id`."""
+    return f"ORG#{org_id}#CONTACT#{contact_id}#ACT"
+
+
+def activities_by_status(org_id: str, status: str) -> str:
+    """GSI4 partition: the organization's activities in one review status, by `activity_date#id`."""
+    return f"ORG#{org_id}#STATUS#{status}"
+
+
+def activity_by_date(activity_date: str, activity_id: str) -> str:
+    return f"{activity_date}#{activity_id}"
+
+
+def local_id_guard(org_id: str, local_id: str) -> str:
+    return f"ORG#{org_id}#LOCAL#{local_id}"
+
+
+LOCAL_ID_SK = "LOCAL"

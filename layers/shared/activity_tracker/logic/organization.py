@@ -7,7 +7,6 @@ from typing import Any
 from activity_tracker.access import require_role
 from activity_tracker.api import Request
 from activity_tracker.errors import NotFound
-from activity_tracker.models.base import parse
 from activity_tracker.models.organization import OrganizationPatch, organization_dto
 from activity_tracker.repository import organizations as repo
 
@@ -25,7 +24,7 @@ def get_organization(request: Request, user: Any) -> dict[str, Any]:
 
 def patch_organization(request: Request, user: Any) -> dict[str, Any]:
     require_role(user, {"admin"}, "change the organization")
-    patch = parse(OrganizationPatch, request.json())
+    patch: OrganizationPatch = request.body
     org = _organization(request)
     changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set if name != "activity_type_categories"}
     if "activity_type_categories" in patch.model_fields_set:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from activity_tracker.api import Request
-from activity_tracker.models.base import parse
-from activity_tracker.models.user_progress import ProgressBody, ProgressDeleteQuery, ProgressListQuery, progress_dto
+from activity_tracker.models.user_progress import ProgressDeleteQuery, ProgressListQuery, progress_dto
 from activity_tracker.repository import user_progress as repo
 
 
 def list_rows(request: Request, user: Any) -> dict[str, Any]:
-    query = parse(ProgressListQuery, request.query, prefix="query.")
+    query: ProgressListQuery = request.params
     org_id, user_id = request.caller.org_id, user.id
     if query.item_id is not None:
         item = repo.get(org_id, user_id, query.progress_type, query.item_id.strip())
@@ -22,7 +21,7 @@ def list_rows(request: Request, user: Any) -> dict[str, Any]:
 
 
 def upsert(request: Request, user: Any) -> dict[str, Any]:
-    data = parse(ProgressBody, request.json()).data
+    data = request.body.data
     item = repo.upsert(
         request.caller.org_id,
         user.id,
@@ -37,5 +36,5 @@ def upsert(request: Request, user: Any) -> dict[str, Any]:
 
 
 def delete_by_item(request: Request, user: Any) -> dict[str, Any]:
-    query = parse(ProgressDeleteQuery, request.query, prefix="query.")
+    query: ProgressDeleteQuery = request.params
     return {"deletedCount": repo.delete(request.caller.org_id, user.id, query.progress_type, query.item_id.strip())}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from activity_tracker.api import Request
-from activity_tracker.models.base import parse
 from activity_tracker.models.user import MePatch, user_dto
 from activity_tracker.repository import users as repo
 
@@ -15,7 +14,7 @@ def get_me(request: Request, user: Any) -> dict[str, Any]:
 
 
 def patch_me(request: Request, user: Any) -> dict[str, Any]:
-    patch = parse(MePatch, request.json())
+    patch: MePatch = request.body
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}
     if changes:
         repo.update_fields(user, changes)

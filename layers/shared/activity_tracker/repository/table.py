@@ -56,6 +56,12 @@ class Gsi3(GlobalSecondaryIndex):
     gsi3sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi4(GlobalSecondaryIndex):
+    Meta = _index_meta("gsi4")
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = UnicodeAttribute(range_key=True)
+
+
 class Lsi1(LocalSecondaryIndex):
     Meta = _index_meta("lsi1")
     pk = UnicodeAttribute(hash_key=True)
