@@ -63,3 +63,14 @@ class Api:
         event = http_event(method, route.key, url.path, url.query, {"content-type": "application/json"}, data, who.claims if who else None, params or None)
         result = self.handlers.get(function)(event, LambdaContext(function.logical_id, function.timeout))
         return Reply(result["statusCode"], json.loads(result["body"]) if result.get("body") else None)
+
+
+def make_user(api: Api, org_id: str, role: str = "member", email: str | None = None) -> Person:
+    """A signed-in user of `org_id` with `role` (roles live in the user record, never the token)."""
+    from activity_tracker.repository import users
+
+    who = Person.new(org_id, email=email)
+    assert api.call("GET", "/api/users/me", who).status == 200
+    if role != "member":
+        users.update_fields(users.get(org_id, who.sub), {"role": role})
+    return who

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Api, Person
+from tests.helpers import Api, Person, make_user
 
 WRITES = [("POST", "/api/user_progress"), ("PATCH", "/api/users/me"), ("PATCH", "/api/organization")]
 
@@ -12,11 +12,7 @@ WRITES = [("POST", "/api/user_progress"), ("PATCH", "/api/users/me"), ("PATCH", 
 @pytest.mark.parametrize(("method", "path"), WRITES)
 @pytest.mark.parametrize("raw", [b"{", b"[1,2]", b'"text"', b"null", b'{"a": NaN}', b"", b"\xff\xfe"])
 def test_bodies_that_are_not_json_objects_are_invalid_json(api: Api, org_id: str, method: str, path: str, raw: bytes):
-    from activity_tracker.repository import users
-
-    who = Person.new(org_id)
-    api.call("GET", "/api/users/me", who)
-    users.update_fields(users.get(org_id, who.sub), {"role": "admin"})
+    who = make_user(api, org_id, "admin")
     reply = api.call(method, path, who, raw=raw)
     assert (reply.status, reply.error["code"]) == (400, "invalid_json")
 

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import Api, Person
+from tests.helpers import Api, Person, make_user
 
 DEFAULT_MAP = {"home_visit": "outreach", "meeting": "outreach", "group_activity": "group", "course": "peer_course", "phone_call": None, "other": None}
 
 
 def make_admin(api: Api, org_id: str) -> Person:
-    from activity_tracker.repository import users
-
-    who = Person.new(org_id)
-    api.call("GET", "/api/users/me", who)
-    users.update_fields(users.get(org_id, who.sub), {"role": "admin"})
-    return who
+    return make_user(api, org_id, "admin")
 
 
 def test_get_returns_the_defaults(api: Api, org_id: str):
@@ -34,11 +29,7 @@ def test_admin_patches_and_categories_merge(api: Api, org_id: str):
 
 @pytest.mark.parametrize("role", ["member", "moderator", "coordinator"])
 def test_only_admins_patch(api: Api, org_id: str, role: str):
-    from activity_tracker.repository import users
-
-    who = Person.new(org_id)
-    api.call("GET", "/api/users/me", who)
-    users.update_fields(users.get(org_id, who.sub), {"role": role})
+    who = make_user(api, org_id, role)
     reply = api.call("PATCH", "/api/organization", who, {"name": "Mine now"})
     assert (reply.status, reply.error["code"]) == (403, "forbidden")
     assert api.call("GET", "/api/organization", who).body["name"] == org_id

@@ -1,0 +1,62 @@
+"""python -m tests.bench [area ...]: run the benchmarks and write docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(selected: list[str]) -> int:
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    sys.path.insert(0, str(ROOT / "layers" / "shared"))
+    from local.runner import configure_aws_environment, create_resources, start_moto
+    from local.template import Stack
+
+    stack = Stack(parameters={"AdminEmails": "bench-admin@bench.example"})
+    for name, value in stack.environment().items():
+        os.environ[name] = value
+    server, endpoint = start_moto()
+    configure_aws_environment(endpoint)
+    create_resources(stack)
+
+    from tests.bench import BenchEnv
+    from tests.helpers import Api
+
+    env = BenchEnv(api=Api(stack), endpoint=endpoint)
+    modules = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_"))
+    sections = []
+    try:
+        for name in modules:
+            if selected and name not in selected:
+                continue
+            started = time.perf_counter()
+            print(f"bench {name} ...", flush=True)
+            section = importlib.import_module(f"tests.bench.{name}").run(env)
+            sections.append(section.strip())
+            print(f"bench {name}: {time.perf_counter() - started:.1f} s", flush=True)
+    finally:
+        server.stop()
+    header = (
+        "# Benchmarks\n\n"
+        f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}.\n"
+        "DynamoDB and S3 are the moto server on this machine, so absolute latencies are local ones; "
+        "call counts and ratios measured in the same run are what carry over to AWS.\n"
+    )
+    (ROOT / "docs" / "benchmarks.md").write_text(header + "\n" + "\n\n".join(sections) + "\n")
+    print("wrote docs/benchmarks.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
