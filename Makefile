@@ -38,8 +38,8 @@ seed: $(VENV)/.local-deps
 events: $(VENV)/.local-deps
 	$(PY) -m local events
 
-## make test: lint, template validation and the whole test pyramid
-test: $(VENV)/.dev-deps lint pytest
+## make test: lint, template validation, sam build and the whole test pyramid
+test: $(VENV)/.dev-deps lint build pytest
 
 pytest: $(VENV)/.dev-deps
 	$(PY) -m pytest
@@ -53,7 +53,7 @@ bench: $(VENV)/.dev-deps
 	$(PY) -m tests.bench
 
 build: $(VENV)/.dev-deps
-	$(SAM) build
+	@mkdir -p .aws-sam && $(SAM) build --template template.yaml > .aws-sam/build.log 2>&1 && echo "sam build: succeeded" || { tail -30 .aws-sam/build.log; exit 1; }
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache

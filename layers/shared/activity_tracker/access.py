@@ -34,8 +34,8 @@ def current_user(caller: Caller) -> UserItem:
         try:
             users.create_with_email_guard(candidate, create_organization=organizations.get(caller.org_id, consistent=True) is None)
             user = candidate
-        except users.UserExists:
-            user = users.get(caller.org_id, caller.user_id)
+        except users.UserExists:  # a concurrent first request created it: read it back consistently
+            user = users.get(caller.org_id, caller.user_id, consistent=True)
         except users.OrganizationExists:
             continue
     if user is None:

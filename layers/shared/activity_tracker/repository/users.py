@@ -42,9 +42,9 @@ class EmailGuard(TableItem):
     organization_id = UnicodeAttribute()
 
 
-def get(org_id: str, user_id: str) -> UserItem | None:
+def get(org_id: str, user_id: str, *, consistent: bool = False) -> UserItem | None:
     try:
-        return UserItem.get(keys.user_pk(org_id, user_id), keys.PROFILE_SK)
+        return UserItem.get(keys.user_pk(org_id, user_id), keys.PROFILE_SK, consistent_read=consistent)
     except DoesNotExist:
         return None
 
