@@ -3,6 +3,7 @@ transactions work there, unlike moto's in-process mock); tests isolate by organi
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 
@@ -12,6 +13,7 @@ from local.runner import configure_aws_environment, create_resources, start_moto
 from local.template import Stack
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 os.environ["ADMIN_EMAILS"] = "admin@tests.example,Boss@Tests.Example"
 _STACK = Stack(parameters={"AdminEmails": os.environ["ADMIN_EMAILS"]})
 for _name, _value in _STACK.environment().items():

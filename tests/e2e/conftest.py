@@ -21,7 +21,14 @@ from local.runner import free_port
 from tests.helpers import Person, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN_EMAILS = "e2e-admin@tests.example"
+# Emails are unique system-wide: each e2e test that needs an admin takes its own from this pool.
+ADMIN_POOL = [f"e2e-admin-{n}@tests.example" for n in range(1, 21)]
+ADMIN_EMAILS = ",".join(ADMIN_POOL)
+_next_admin = iter(ADMIN_POOL)
+
+
+def admin_email() -> str:
+    return next(_next_admin)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from local.jwt_local import AUDIENCE, ISSUER, mint, secret
-from tests.e2e.conftest import ADMIN_EMAILS, Http
+from tests.e2e.conftest import Http, admin_email
 from tests.helpers import Person
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +51,7 @@ def test_unknown_route_is_404(http: Http):
 
 def test_admin_from_admin_emails_and_profile_round_trip(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin, member = Person.new(org, email=ADMIN_EMAILS), Person.new(org)
+    admin, member = Person.new(org, email=admin_email()), Person.new(org)
     assert http.call("GET", "/api/users/me", admin).body["role"] == "admin"
     assert http.call("GET", "/api/users/me", member).body["role"] == "member"
     assert http.call("PATCH", "/api/users/me", member, {"name": "Mia", "nivel": "basico"}).body["nivel"] == "basico"

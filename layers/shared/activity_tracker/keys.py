@@ -77,3 +77,28 @@ def local_id_guard(org_id: str, local_id: str) -> str:
 
 
 LOCAL_ID_SK = "LOCAL"
+
+
+def duplicate_guard(org_id: str, user_id: str, contact_id: str, activity_type: str, local_date: str) -> str:
+    """One live activity per (user, contact, type, local day): API.md's hard duplicate."""
+    return f"ORG#{org_id}#DUP#{user_id}#{contact_id}#{activity_type}#{local_date}"
+
+
+DUPLICATE_SK = "DUP"
+
+
+def report_sk(report_id: str) -> str:
+    return f"REPORT#{report_id}"
+
+
+# --- contacts (issue 4)
+def contact_pk(org_id: str, contact_id: str) -> str:
+    return f"ORG#{org_id}#CONTACT#{contact_id}"
+
+
+CONTACT_SK = "CONTACT"
+
+
+def contacts_of_org(org_id: str) -> str:
+    """GSI2 partition: the organization's contacts, sorted by `lower-case name#id`."""
+    return f"ORG#{org_id}#CONTACTS"

@@ -25,8 +25,10 @@ class RequestModel(BaseModel):
     """A request body: unknown fields are refused and JSON types are not coerced."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    # Fields the server owns: a client that sends one gets rule `server_owned_field`.
+    # Fields the server owns: a client that sends one gets rule `server_owned_field`, or the rule
+    # named for that field in `server_owned_rules`.
     server_owned: ClassVar[frozenset[str]] = frozenset()
+    server_owned_rules: ClassVar[dict[str, str]] = {}
 
 
 class QueryModel(BaseModel):
@@ -37,13 +39,14 @@ class QueryModel(BaseModel):
 
 def details_of(error: ValidationError, model: type[BaseModel] | None = None, prefix: str = "") -> list[dict[str, Any]]:
     owned: frozenset[str] = getattr(model, "server_owned", frozenset())
+    owned_rules: dict[str, str] = getattr(model, "server_owned_rules", {})
     details = []
     for item in error.errors(include_url=False):
         field = ".".join(str(part) for part in item["loc"])
         rule = _RULE_NAMES.get(item["type"], item["type"])
         message = item["msg"]
         if rule == "unknown_field" and len(item["loc"]) == 1 and item["loc"][0] in owned:
-            rule, message = "server_owned_field", "is set by the server and cannot be sent"
+            rule, message = owned_rules.get(str(item["loc"][0]), "server_owned_field"), "is set by the server and cannot be sent"
         details.append({"field": f"{prefix}{field}" if field else prefix.rstrip(".") or "body", "rule": rule, "message": message})
     return details
 

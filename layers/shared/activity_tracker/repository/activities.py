@@ -10,9 +10,15 @@ GSI1 by user, GSI2 by organization, GSI3 by contact, GSI4 by status, all sorted 
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from collections.abc import Iterator
+from typing import Any
 
-from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from activity_tracker import keys
+from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, connection
 
 ENTITY = "ACTIVITY"
 
@@ -42,6 +48,7 @@ class ActivityItem(TableItem):
     bufdir_eligible = BooleanAttribute(default=False)
     bufdir_excluded = BooleanAttribute(default=False)
     local_id = UnicodeAttribute(null=True)
+    registration_mode = UnicodeAttribute(default="quick")
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     deleted_at = UnicodeAttribute(null=True)
@@ -60,3 +67,142 @@ class ActivityItem(TableItem):
     by_organization = Gsi2()
     by_contact = Gsi3()
     by_status = Gsi4()
+
+
+class LocalIdGuard(TableItem):
+    """`ORG#o#LOCAL#local_id / LOCAL`: local_id unique per organization."""
+
+    activity_id = UnicodeAttribute()
+
+
+class DuplicateGuard(TableItem):
+    """`ORG#o#DUP#user#contact#type#local_date / DUP`: no two live hard duplicates."""
+
+    activity_id = UnicodeAttribute()
+
+
+class HomeVisitReportItem(TableItem):
+    id = UnicodeAttribute()
+    organization_id = UnicodeAttribute()
+    activity_id = UnicodeAttribute()
+    content = UnicodeAttribute()
+    created_by_user_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+def build(state: dict[str, Any]) -> ActivityItem:
+    """The item for an activity's full state, with every index key in step with it."""
+    org_id, activity_id = state["organization_id"], state["id"]
+    by_date = keys.activity_by_date(state["activity_date"], activity_id)
+    item = ActivityItem(keys.activity_pk(org_id, activity_id), keys.ACTIVITY_SK, entity=ENTITY, **state)
+    item.gsi1pk, item.gsi1sk = keys.activities_of_user(org_id, state["user_id"]), by_date
+    item.gsi2pk, item.gsi2sk = keys.activities_of_org(org_id), by_date
+    item.gsi3pk, item.gsi3sk = (keys.activities_of_contact(org_id, state["contact_id"]), by_date) if state.get("contact_id") else (None, None)
+    item.gsi4pk, item.gsi4sk = keys.activities_by_status(org_id, state["status"]), by_date
+    return item
+
+
+STATE_FIELDS = tuple(name for name in ActivityItem.get_attributes() if name not in ("pk", "sk", "entity") and not name.startswith("gsi"))
+
+
+def state_of(item: ActivityItem) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in STATE_FIELDS}
+
+
+def duplicate_key(state: dict[str, Any]) -> str | None:
+    """The hard-duplicate guard of a live activity with a contact; None otherwise."""
+    if not state.get("contact_id") or state.get("deleted_at"):
+        return None
+    return keys.duplicate_guard(state["organization_id"], state["user_id"], state["contact_id"], state["activity_type"], state["local_date"])
+
+
+def get(org_id: str, activity_id: str) -> ActivityItem | None:
+    try:
+        return ActivityItem.get(keys.activity_pk(org_id, activity_id), keys.ACTIVITY_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def guarded_activity_id(model: type[LocalIdGuard] | type[DuplicateGuard], pk: str, sk: str) -> str | None:
+    try:
+        return model.get(pk, sk, consistent_read=True).activity_id
+    except DoesNotExist:
+        return None
+
+
+class WriteRefused(Exception):
+    """A conditional part of an activity transaction failed: `reason` names which."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def write(new: dict[str, Any], old: dict[str, Any] | None, *, local_guard: bool = False, extra: Any = None) -> ActivityItem:
+    """Write an activity's new state in one transaction, with its guards.
+
+    `old` None means create (`attribute_not_exists`); otherwise the stored version must still be
+    `old["version"]`. The hard-duplicate guard follows the state: released when the activity
+    leaves a (user, contact, type, day) slot, claimed when it enters one. Raises WriteRefused
+    with reason `local_id`, `duplicate` or `version`.
+    """
+    item = build(new)
+    old_guard, new_guard = duplicate_key(old) if old else None, duplicate_key(new)
+    parts: list[str] = []
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            if old is None:
+                tx.save(item, condition=ActivityItem.pk.does_not_exist())
+            else:
+                tx.save(item, condition=ActivityItem.version == old["version"])
+            parts.append("version")
+            if local_guard and new.get("local_id"):
+                guard = LocalIdGuard(keys.local_id_guard(new["organization_id"], new["local_id"]), keys.LOCAL_ID_SK, entity="LOCAL_ID", activity_id=new["id"])
+                tx.save(guard, condition=LocalIdGuard.pk.does_not_exist())
+                parts.append("local_id")
+            if old_guard and old_guard != new_guard:
+                tx.delete(DuplicateGuard(old_guard, keys.DUPLICATE_SK), condition=DuplicateGuard.activity_id == new["id"])
+                parts.append("old_duplicate")
+            if new_guard and new_guard != old_guard:
+                tx.save(DuplicateGuard(new_guard, keys.DUPLICATE_SK, entity="DUPLICATE_GUARD", activity_id=new["id"]), condition=DuplicateGuard.pk.does_not_exist())
+                parts.append("duplicate")
+            if extra is not None:
+                tx.save(extra, condition=type(extra).pk.does_not_exist())
+                parts.append("extra")
+    except TransactWriteError as error:
+        reasons = [getattr(r, "code", None) for r in (error.cancellation_reasons or [])]
+        failed = [part for part, code in zip(parts, reasons, strict=False) if code == "ConditionalCheckFailed"]
+        if "local_id" in failed:
+            raise WriteRefused("local_id") from None
+        if "version" in failed or "old_duplicate" in failed:
+            raise WriteRefused("version") from None
+        if "duplicate" in failed:
+            raise WriteRefused("duplicate") from None
+        if "extra" in failed:
+            raise WriteRefused("extra") from None
+        if any(code == "TransactionConflict" for code in reasons):
+            raise WriteRefused("busy") from None
+        raise
+    return item
+
+
+def query(index: Any, partition: str, date_from: str | None, date_to: str | None, filters: Any, limit: int, start: dict[str, str] | None) -> Iterator[ActivityItem]:
+    """Newest first from `index` within [date_from, date_to] (ISO prefixes of activity_date)."""
+    range_key = getattr(ActivityItem, index.Meta.index_name + "sk")
+    if date_from and date_to:
+        condition = range_key.between(date_from, date_to + "~")
+    elif date_from:
+        condition = range_key >= date_from
+    elif date_to:
+        condition = range_key <= date_to + "~"
+    else:
+        condition = None
+    last_key = {name: {"S": value} for name, value in start.items()} if start else None
+    return index.query(
+        partition, condition, filter_condition=filters, scan_index_forward=False, limit=limit,
+        page_size=limit if filters is None else 100, last_evaluated_key=last_key,
+    )  # fmt: skip
+
+
+def cursor_key(item: ActivityItem, index_name: str) -> dict[str, str]:
+    return {"pk": item.pk, "sk": item.sk, f"{index_name}pk": getattr(item, f"{index_name}pk"), f"{index_name}sk": getattr(item, f"{index_name}sk")}

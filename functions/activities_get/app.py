@@ -1,0 +1,7 @@
+"""GET /api/activities/{id}"""
+
+from activity_tracker.api import endpoint
+from activity_tracker.logic.activities import get_activity
+from activity_tracker.models.activity import ActivityGetQuery
+
+handler = endpoint(get_activity, query=ActivityGetQuery)

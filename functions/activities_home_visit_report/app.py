@@ -1,0 +1,7 @@
+"""POST /api/activities/{id}/home-visit-report"""
+
+from activity_tracker.api import endpoint
+from activity_tracker.logic.activities import create_home_visit_report
+from activity_tracker.models.activity import HomeVisitReportCreate
+
+handler = endpoint(create_home_visit_report, body=HomeVisitReportCreate)

@@ -1,0 +1,7 @@
+"""GET /api/activities"""
+
+from activity_tracker.api import endpoint
+from activity_tracker.logic.activities import list_activities
+from activity_tracker.models.activity import ActivityListQuery
+
+handler = endpoint(list_activities, query=ActivityListQuery)

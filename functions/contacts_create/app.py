@@ -1,0 +1,7 @@
+"""POST /api/contacts"""
+
+from activity_tracker.api import endpoint
+from activity_tracker.logic.contacts import create_contact
+from activity_tracker.models.contact import ContactCreate
+
+handler = endpoint(create_contact, status=201, body=ContactCreate)

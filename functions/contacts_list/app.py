@@ -1,0 +1,7 @@
+"""GET /api/contacts"""
+
+from activity_tracker.api import endpoint
+from activity_tracker.logic.contacts import list_contacts
+from activity_tracker.models.contact import ContactListQuery
+
+handler = endpoint(list_contacts, query=ContactListQuery)

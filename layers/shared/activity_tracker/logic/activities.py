@@ -1,0 +1,351 @@
+"""`/api/activities`: create, list, read, edit, review, soft delete and restore, offline sync,
+bulk registration and home-visit reports (API.md, Activities)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from activity_tracker import keys
+from activity_tracker.api import Request, Response
+from activity_tracker.clock import new_id, now, now_iso
+from activity_tracker.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed, rule_violation
+from activity_tracker.models.activity import (
+    ActivityCreate,
+    ActivityGetQuery,
+    ActivityListQuery,
+    ActivityPatch,
+    ActivityReview,
+    BulkActivity,
+    BulkRequest,
+    HomeVisitReportCreate,
+    SyncRequest,
+    activity_dto,
+)
+from activity_tracker.models.base import parse
+from activity_tracker.pagination import collect, decode_cursor
+from activity_tracker.repository import activities as repo
+from activity_tracker.repository.batch import get_many
+from activity_tracker.repository.contacts import ContactItem
+from activity_tracker.repository.organizations import OrganizationItem
+from activity_tracker.repository.users import UserItem
+from activity_tracker.rules import activities as rules
+from activity_tracker.vocabulary import REVIEWER_ROLES
+
+SYNC_MAX_ITEMS = 25
+BULK_MAX_USERS = 50
+DEFAULT_DURATION_MINUTES = 30
+
+
+# ---------------------------------------------------------------- create
+def _prefetch(org_id: str, contact_id: str | None, local_id: str | None) -> tuple[OrganizationItem, bool, str | None]:
+    """One BatchGetItem: the organization, whether the contact exists, the activity holding local_id."""
+    wanted: list[tuple[type, str, str]] = [(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)]
+    if contact_id:
+        wanted.append((ContactItem, keys.contact_pk(org_id, contact_id), keys.CONTACT_SK))
+    if local_id:
+        wanted.append((repo.LocalIdGuard, keys.local_id_guard(org_id, local_id), keys.LOCAL_ID_SK))
+    found = get_many(wanted)
+    org = found.get((keys.org_pk(org_id), keys.ORG_SK))
+    if org is None:
+        raise NotFound("organization")
+    contact_ok = not contact_id or (keys.contact_pk(org_id, contact_id), keys.CONTACT_SK) in found
+    guard = found.get((keys.local_id_guard(org_id, local_id), keys.LOCAL_ID_SK)) if local_id else None
+    return org, contact_ok, guard.activity_id if guard else None
+
+
+def _contact_missing() -> ValidationFailed:
+    return ValidationFailed("The contact does not exist.", [rules.detail("contact_id", "contact_id_exists_in_organization", "contact_id must name a contact of your organization")])
+
+
+def _new_state(org: OrganizationItem, author: Any, user_id: str, body: ActivityCreate | BulkActivity, *, bulk: bool, moment_now: datetime) -> dict[str, Any]:
+    moment = rules.resolve_activity_date(body.activity_date, org.timezone)
+    stamp = now_iso()
+    state: dict[str, Any] = {
+        "id": new_id(), "organization_id": org.id, "user_id": user_id, "registered_by_user_id": author.id,
+        "activity_date": moment.activity_date, "local_date": moment.local_date,
+        "duration_minutes": body.duration_minutes if body.duration_minutes is not None else DEFAULT_DURATION_MINUTES,
+        "activity_type": body.activity_type, "summary": body.summary, "contact_id": body.contact_id,
+        "is_group_activity": bool(body.is_group_activity), "participant_count": body.participant_count,
+        "is_proxy_registration": bulk or user_id != author.id, "is_bulk_registration": bulk,
+        "status": "under_review", "reviewed_by_user_id": None, "reviewed_at": None, "rejection_reason": None,
+        "duplicate_of_activity_id": None, "calendar_event_uid": body.calendar_event_uid, "has_home_visit_report": False,
+        "bufdir_excluded": False, "local_id": getattr(body, "local_id", None), "registration_mode": body.registration_mode,
+        "created_at": stamp, "updated_at": stamp, "deleted_at": None, "version": 1,
+    }  # fmt: skip
+    rules.validate(state, moment, moment_now)
+    state["bufdir_eligible"] = rules.bufdir_eligible(state, org.activity_type_categories or {}, org.is_test_organization)
+    return state
+
+
+def _suspected_duplicates(state: dict[str, Any]) -> list[dict[str, str]]:
+    """Live activities of the same contact within ±1 local day, by anyone (GSI3, one Query)."""
+    if not state.get("contact_id"):
+        return []
+    first, last = rules.local_day_window(state["local_date"], 1)
+    wide_from, wide_to = rules.local_day_window(state["local_date"], 2)
+    partition = keys.activities_of_contact(state["organization_id"], state["contact_id"])
+    found = repo.query(repo.ActivityItem.by_contact, partition, wide_from, wide_to, None, 100, None)
+    return [
+        {"code": "suspected_duplicate", "activity_id": item.id}
+        for item in found
+        if first <= item.local_date <= last and not item.deleted_at and item.id != state["id"]
+    ]
+
+
+def _existing(org_id: str, activity_id: str) -> repo.ActivityItem:
+    item = repo.get(org_id, activity_id)
+    if item is None:  # a guard without its activity cannot happen: they are written together
+        raise Conflict("The local_id is taken.", [rules.detail("local_id", "local_id_unique_per_org", "local_id is in use")])
+    return item
+
+
+def _duplicate_conflict(state: dict[str, Any]) -> Conflict:
+    guard = repo.duplicate_key(state)
+    existing = repo.guarded_activity_id(repo.DuplicateGuard, guard, keys.DUPLICATE_SK) if guard else None
+    return Conflict(
+        "The same activity is already logged for this contact on this day.",
+        [{"field": "activity_date", "rule": "duplicate_activity", "message": "same user, contact, type and day", "activity_id": existing}],
+        code="duplicate_activity",
+    )
+
+
+def register(org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:
+    """Create one activity; returns (item, warnings, created). A known local_id returns the stored one."""
+    target = user_id or getattr(body, "user_id", None) or author.id
+    if target != author.id and author.role not in REVIEWER_ROLES:
+        raise rule_violation("user_id", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for someone else.", status=403)
+    local_id = getattr(body, "local_id", None)
+    org, contact_ok, holder = _prefetch(org_id, body.contact_id, local_id)
+    if holder:
+        return _existing(org_id, holder), [], False
+    if not contact_ok:
+        raise _contact_missing()
+    if target != author.id and not bulk and get_many([(UserItem, keys.user_pk(org_id, target), keys.PROFILE_SK)]) == {}:
+        raise NotFound("user")
+    state = _new_state(org, author, target, body, bulk=bulk, moment_now=now())
+    warnings = _suspected_duplicates(state)
+    try:
+        return repo.write(state, None, local_guard=True), warnings, True
+    except repo.WriteRefused as refused:
+        if refused.reason == "local_id":
+            holder = repo.guarded_activity_id(repo.LocalIdGuard, keys.local_id_guard(org_id, local_id or ""), keys.LOCAL_ID_SK)
+            return _existing(org_id, holder or ""), [], False
+        if refused.reason == "duplicate":
+            raise _duplicate_conflict(state) from None
+        raise Conflict("Another write to the same activity happened at the same time; try again.") from None
+
+
+def create_activity(request: Request, user: Any) -> Response:
+    item, warnings, created = register(request.caller.org_id, user, request.body)
+    return Response(201 if created else 200, {**activity_dto(item), "warnings": warnings})
+
+
+# ---------------------------------------------------------------- read
+def _load(request: Request, user: Any, *, include_deleted: bool = False) -> repo.ActivityItem:
+    item = repo.get(request.caller.org_id, request.path["id"])
+    if item is None or (item.deleted_at and not (include_deleted and user.role in REVIEWER_ROLES)):
+        raise NotFound("activity")
+    if user.role not in REVIEWER_ROLES and item.user_id != user.id:
+        raise Forbidden("This activity is not yours.")
+    return item
+
+
+def get_activity(request: Request, user: Any) -> dict[str, Any]:
+    query: ActivityGetQuery = request.params
+    return activity_dto(_load(request, user, include_deleted=query.include_deleted))
+
+
+def list_activities(request: Request, user: Any) -> dict[str, Any]:
+    query: ActivityListQuery = request.params
+    org_id, reviewer = request.caller.org_id, user.role in REVIEWER_ROLES
+    if query.include_deleted and not reviewer:
+        raise Forbidden("Only a coordinator or admin may list deleted activities.")
+    if not reviewer and query.user_id not in (None, user.id):
+        raise Forbidden("You may list only your own activities.")
+    if query.from_ and query.to and query.from_ > query.to:
+        raise ValidationFailed("The request is not valid.", [rules.detail("query.from", "date_range_valid", "from must not be after to")])
+    user_id = query.user_id or (None if reviewer else user.id)
+    item = repo.ActivityItem
+    if user_id:
+        index, partition, used = item.by_user, keys.activities_of_user(org_id, user_id), "user"
+    elif query.contact_id:
+        index, partition, used = item.by_contact, keys.activities_of_contact(org_id, query.contact_id), "contact"
+    elif query.status:
+        index, partition, used = item.by_status, keys.activities_by_status(org_id, query.status), "status"
+    else:
+        index, partition, used = item.by_organization, keys.activities_of_org(org_id), "organization"
+    filters = []
+    if query.contact_id and used != "contact":
+        filters.append(item.contact_id == query.contact_id)
+    if query.status and used != "status":
+        filters.append(item.status == query.status)
+    if query.activity_type:
+        filters.append(item.activity_type == query.activity_type)
+    if query.from_:
+        filters.append(item.local_date >= query.from_)
+    if query.to:
+        filters.append(item.local_date <= query.to)
+    if not query.include_deleted:
+        filters.append(item.deleted_at.does_not_exist())
+    condition = None
+    for part in filters:
+        condition = part if condition is None else condition & part
+    name = index.Meta.index_name
+    start = decode_cursor(query.cursor, ("pk", "sk", f"{name}pk", f"{name}sk"), (f"{name}pk", partition))
+    # activity_date is UTC: widen the key range by a day each side, the filter on local_date is exact.
+    date_from = rules.local_day_window(query.from_, 1)[0] if query.from_ else None
+    date_to = rules.local_day_window(query.to, 1)[1] if query.to else None
+    found = repo.query(index, partition, date_from, date_to, condition, query.limit, start)
+    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, name))
+    return {"items": [activity_dto(it) for it in items], "next_cursor": cursor}
+
+
+# ---------------------------------------------------------------- change
+def _save(new: dict[str, Any], old: dict[str, Any], *, extra: Any = None) -> repo.ActivityItem:
+    new["version"] = int(old["version"]) + 1
+    new["updated_at"] = now_iso()
+    try:
+        return repo.write(new, old, extra=extra)
+    except repo.WriteRefused as refused:
+        if refused.reason == "duplicate":
+            raise _duplicate_conflict(new) from None
+        if refused.reason == "extra":
+            raise Conflict("It exists already.") from None
+        raise Conflict("The activity changed since you read it.", [rules.detail("version", "version_conflict", "reload and try again")], code="version_conflict") from None
+
+
+def _organization(org_id: str) -> OrganizationItem:
+    found = get_many([(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)])
+    if not found:
+        raise NotFound("organization")
+    return next(iter(found.values()))
+
+
+def patch_activity(request: Request, user: Any) -> dict[str, Any]:
+    patch: ActivityPatch = request.body
+    item = _load(request, user)
+    reviewer = user.role in REVIEWER_ROLES
+    if not reviewer and item.status == "approved":
+        raise Forbidden("An approved activity is locked until a coordinator reopens it.")
+    if "bufdir_excluded" in patch.model_fields_set and user.role != "admin":
+        raise Forbidden("Only an admin may exclude an activity from Bufdir.")
+    if patch.version is not None and patch.version != item.version:
+        raise Conflict("The activity changed since you read it.", [rules.detail("version", "version_conflict", f"current version is {item.version}")], code="version_conflict")
+    changed = patch.model_fields_set - {"version"}
+    old = repo.state_of(item)
+    if not changed:
+        return activity_dto(item)
+    new = {**old, **{name: getattr(patch, name) for name in changed}}
+    org = _organization(request.caller.org_id)
+    if "contact_id" in changed and new["contact_id"] and not get_many([(ContactItem, keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK)]):
+        raise _contact_missing()
+    if "activity_date" in changed:
+        moment = rules.resolve_activity_date(new["activity_date"], org.timezone)
+        new["activity_date"], new["local_date"] = moment.activity_date, moment.local_date
+    else:
+        moment = rules.ActivityMoment(old["activity_date"], old["local_date"], datetime.fromisoformat(old["activity_date"]))
+    rules.validate(new, moment, now() if "activity_date" in changed else moment.utc)
+    new["bufdir_eligible"] = rules.bufdir_eligible(new, org.activity_type_categories or {}, org.is_test_organization)
+    return activity_dto(_save(new, old))
+
+
+def review_activity(request: Request, user: Any) -> dict[str, Any]:
+    body: ActivityReview = request.body
+    if user.role not in REVIEWER_ROLES:
+        raise Forbidden("Only a coordinator or admin may review activities.")
+    item = _load(request, user)
+    status = rules.review(item.status, body.action, body.reason)
+    old = repo.state_of(item)
+    reviewed = status != "under_review"
+    new = {
+        **old, "status": status,
+        "reviewed_by_user_id": user.id if reviewed else None, "reviewed_at": now_iso() if reviewed else None,
+        "rejection_reason": body.reason.strip() if body.reason and status in ("flagged", "rejected") else None,
+    }  # fmt: skip
+    return activity_dto(_save(new, old))
+
+
+def delete_activity(request: Request, user: Any) -> Response:
+    item = _load(request, user)
+    if user.role not in REVIEWER_ROLES and item.status == "approved":
+        raise Forbidden("An approved activity can be deleted only by a coordinator or admin.")
+    old = repo.state_of(item)
+    _save({**old, "deleted_at": now_iso()}, old)
+    return Response(204)
+
+
+def restore_activity(request: Request, user: Any) -> dict[str, Any]:
+    if user.role not in REVIEWER_ROLES:
+        raise Forbidden("Only a coordinator or admin may restore activities.")
+    item = _load(request, user, include_deleted=True)
+    if not item.deleted_at:
+        raise Conflict("The activity is not deleted.")
+    old = repo.state_of(item)
+    return activity_dto(_save({**old, "deleted_at": None}, old))
+
+
+def create_home_visit_report(request: Request, user: Any) -> Response:
+    body: HomeVisitReportCreate = request.body
+    item = _load(request, user)
+    if item.activity_type != "home_visit":
+        raise rule_violation("activity_type", "home_visit_report_requires_home_visit", "Only a home_visit activity takes a home-visit report.")
+    if item.has_home_visit_report:
+        raise Conflict("This activity has its home-visit report already.")
+    old = repo.state_of(item)
+    report = repo.HomeVisitReportItem(
+        keys.activity_pk(item.organization_id, item.id), keys.report_sk(new_id()), entity="HOME_VISIT_REPORT",
+        organization_id=item.organization_id, activity_id=item.id, content=body.content, created_by_user_id=user.id, created_at=now_iso(),
+    )  # fmt: skip
+    report.id = report.sk.split("#", 1)[1]
+    _save({**old, "has_home_visit_report": True}, old, extra=report)
+    fields = ("id", "organization_id", "activity_id", "content", "created_by_user_id", "created_at")
+    return Response(201, {name: getattr(report, name) for name in fields})
+
+
+# ---------------------------------------------------------------- batches
+def _rejection(error: DomainError) -> dict[str, Any]:
+    return error.body()["error"] | {"status": error.status}
+
+
+def sync_activities(request: Request, user: Any) -> dict[str, Any]:
+    body: SyncRequest = request.body
+    if len(body.items) > SYNC_MAX_ITEMS:
+        raise PayloadTooLarge(f"A sync holds at most {SYNC_MAX_ITEMS} items.")
+    results = []
+    for index, raw in enumerate(body.items):
+        local_id = raw.get("local_id") if isinstance(raw, dict) else None
+        try:
+            activity = parse(ActivityCreate, raw, prefix=f"items.{index}.")
+            if not activity.local_id:
+                raise ValidationFailed("A synced activity needs its local_id.", [rules.detail(f"items.{index}.local_id", "local_id_required_for_sync", "every synced item needs a local_id")])
+            item, warnings, created = register(request.caller.org_id, user, activity)
+            results.append({"local_id": local_id, "outcome": "created" if created else "existing", "activity": activity_dto(item), "warnings": warnings})
+        except DomainError as error:
+            results.append({"local_id": local_id if isinstance(local_id, str) else None, "outcome": "rejected", "error": _rejection(error)})
+    return {"results": results}
+
+
+def bulk_register(request: Request, user: Any) -> Response:
+    body: BulkRequest = request.body
+    if user.role not in REVIEWER_ROLES:
+        raise rule_violation("user_ids", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for others.", status=403)
+    if len(body.user_ids) > BULK_MAX_USERS:
+        raise PayloadTooLarge(f"A bulk registration names at most {BULK_MAX_USERS} users.")
+    activity = parse(BulkActivity, body.activity, prefix="activity.")
+    org_id = request.caller.org_id
+    wanted = [(UserItem, keys.user_pk(org_id, uid), keys.PROFILE_SK) for uid in dict.fromkeys(body.user_ids) if isinstance(uid, str) and uid]
+    members = {key[0] for key in get_many(wanted)}
+    results, seen = [], set()
+    for user_id in body.user_ids:
+        try:
+            if user_id in seen:
+                raise Conflict("This user is listed twice.")
+            seen.add(user_id)
+            if keys.user_pk(org_id, user_id) not in members:
+                raise NotFound("user")
+            item, warnings, _ = register(org_id, user, activity, user_id=user_id, bulk=True)
+            results.append({"user_id": user_id, "outcome": "created", "activity": activity_dto(item), "warnings": warnings})
+        except DomainError as error:
+            results.append({"user_id": user_id, "outcome": "rejected", "error": _rejection(error)})
+    return Response(201, {"results": results})

@@ -1,0 +1,40 @@
+"""`/api/contacts`: any role creates and reads the organization's contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activity_tracker import keys
+from activity_tracker.api import Request, Response
+from activity_tracker.clock import new_id, now_iso
+from activity_tracker.errors import NotFound, ValidationFailed
+from activity_tracker.models.contact import ContactCreate, ContactListQuery, contact_dto
+from activity_tracker.pagination import collect, decode_cursor
+from activity_tracker.repository import contacts as repo
+
+
+def create_contact(request: Request, user: Any) -> Response:
+    body: ContactCreate = request.body
+    if not body.name.strip():
+        raise ValidationFailed("The request is not valid.", [{"field": "name", "rule": "string_too_short", "message": "name must not be blank"}])
+    moment = now_iso()
+    item = repo.create(
+        {"id": new_id(), "organization_id": request.caller.org_id, "name": body.name.strip(), "notes": body.notes,
+         "created_by_user_id": user.id, "created_at": moment, "updated_at": moment}
+    )  # fmt: skip
+    return Response(201, contact_dto(item))
+
+
+def list_contacts(request: Request, user: Any) -> dict[str, Any]:
+    query: ContactListQuery = request.params
+    org_id = request.caller.org_id
+    start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", keys.contacts_of_org(org_id)))
+    items, cursor = collect(repo.query(org_id, query.limit, start), query.limit, repo.cursor_key)
+    return {"items": [contact_dto(item) for item in items], "next_cursor": cursor}
+
+
+def get_contact(request: Request, user: Any) -> dict[str, Any]:
+    item = repo.get(request.caller.org_id, request.path["id"])
+    if item is None:
+        raise NotFound("contact")
+    return contact_dto(item)

@@ -1,0 +1,133 @@
+"""Activities (seed: Meander Activity): request shapes and the DTO. Cross-field rules live in
+`rules/activities.py`, because they need the organization (time zone) and the stored item."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from activity_tracker.models.base import QueryModel, RequestModel
+from activity_tracker.vocabulary import ACTIVITY_TYPES
+
+ACTIVITY_FIELDS = (
+    "id", "organization_id", "user_id", "registered_by_user_id", "activity_date", "duration_minutes", "activity_type", "summary",
+    "contact_id", "is_group_activity", "participant_count", "is_proxy_registration", "is_bulk_registration", "status",
+    "reviewed_by_user_id", "reviewed_at", "rejection_reason", "duplicate_of_activity_id", "calendar_event_uid",
+    "has_home_visit_report", "bufdir_eligible", "bufdir_excluded", "local_id", "created_at", "updated_at", "deleted_at", "version",
+)  # fmt: skip
+REVIEW_FIELDS = frozenset({"status", "reviewed_by_user_id", "reviewed_at", "rejection_reason"})
+SERVER_OWNED = frozenset(
+    {"id", "organization_id", "registered_by_user_id", "duplicate_of_activity_id", "has_home_visit_report", "bufdir_eligible",
+     "is_bulk_registration", "is_proxy_registration", "created_at", "updated_at", "deleted_at", "local_date"} | REVIEW_FIELDS
+)  # fmt: skip
+MAX_DURATION_MINUTES = 24 * 60
+MAX_PARTICIPANTS = 10_000
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise PydanticCustomError("duration_positive_integer", "duration_minutes must be a positive whole number of minutes")
+    if value > MAX_DURATION_MINUTES:
+        raise PydanticCustomError("duration_positive_integer", "duration_minutes must be at most 1440 (one day)")
+    return value
+
+
+def _activity_type(value: Any) -> Any:
+    if value not in ACTIVITY_TYPES:
+        raise PydanticCustomError("activity_type_valid_enum", f"activity_type must be one of {', '.join(ACTIVITY_TYPES)}")
+    return value
+
+
+def _participants(value: Any) -> Any:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PARTICIPANTS):
+        raise PydanticCustomError("group_activity_requires_participant_count", "participant_count must be a whole number from 2 (or null for a single contact)")
+    return value
+
+
+class ActivityFields(RequestModel):
+    """The fields a client may write on create and on patch. Strict: JSON types, unknown fields refused."""
+
+    server_owned = SERVER_OWNED
+    server_owned_rules = dict.fromkeys(REVIEW_FIELDS, "review_fields_consistent")
+
+    activity_date: str = Field(None, min_length=10, max_length=40)  # type: ignore[assignment]
+    duration_minutes: Any = None
+    activity_type: Any = None
+    summary: str | None = Field(None, max_length=20_000)
+    contact_id: str | None = Field(None, min_length=1, max_length=64)
+    is_group_activity: bool = None  # type: ignore[assignment]
+    participant_count: Any = None
+    calendar_event_uid: str | None = Field(None, max_length=1024)
+
+    _duration = field_validator("duration_minutes")(classmethod(lambda cls, v: _duration(v)))
+    _type = field_validator("activity_type")(classmethod(lambda cls, v: _activity_type(v)))
+    _participants = field_validator("participant_count")(classmethod(lambda cls, v: _participants(v)))
+
+
+class ActivityCreate(ActivityFields):
+    """`POST /api/activities` (and each item of sync)."""
+
+    activity_date: str = Field(min_length=10, max_length=40)
+    activity_type: Any
+    user_id: str | None = Field(None, min_length=1, max_length=128)
+    local_id: str | None = Field(None, min_length=1, max_length=200)
+    registration_mode: Literal["quick", "wizard"] = "quick"
+
+
+class ActivityPatch(ActivityFields):
+    """`PATCH /api/activities/{id}`: only the fields sent change; `version` guards against lost updates."""
+
+    server_owned = SERVER_OWNED | {"user_id", "local_id", "registration_mode"}
+
+    bufdir_excluded: bool = None  # type: ignore[assignment]
+    version: int = Field(None, ge=1)  # type: ignore[assignment]
+
+
+class ActivityReview(RequestModel):
+    action: Literal["approve", "flag", "reject", "reopen"]
+    reason: str | None = Field(None, max_length=5_000)
+
+
+class SyncRequest(RequestModel):
+    items: list[Any] = Field(min_length=1)  # each item is validated on its own: one bad item never sinks the others
+
+
+class BulkActivity(ActivityFields):
+    activity_date: str = Field(min_length=10, max_length=40)
+    activity_type: Any
+    registration_mode: Literal["quick", "wizard"] = "quick"
+
+
+class BulkRequest(RequestModel):
+    user_ids: list[str] = Field(min_length=1)
+    activity: dict[str, Any]
+
+
+class HomeVisitReportCreate(RequestModel):
+    content: str = Field(min_length=1, max_length=100_000)
+
+
+class ActivityListQuery(QueryModel):
+    user_id: str | None = Field(None, min_length=1, max_length=128)
+    from_: str | None = Field(None, alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    status: Literal["under_review", "approved", "flagged", "rejected"] | None = None
+    activity_type: Literal["home_visit", "phone_call", "meeting", "group_activity", "course", "other"] | None = None
+    contact_id: str | None = Field(None, min_length=1, max_length=64)
+    include_deleted: bool = False
+    limit: int = Field(25, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+class ActivityGetQuery(QueryModel):
+    include_deleted: bool = False
+
+
+def activity_dto(item: Any) -> dict[str, Any]:
+    out = {name: getattr(item, name) for name in ACTIVITY_FIELDS}
+    for name in ("duration_minutes", "participant_count", "version"):
+        if out[name] is not None:
+            out[name] = int(out[name])
+    return out

@@ -1,0 +1,27 @@
+"""Contacts: the people or groups activities relate to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from activity_tracker.models.base import QueryModel, RequestModel
+
+CONTACT_FIELDS = ("id", "organization_id", "name", "notes", "created_by_user_id", "created_at", "updated_at")
+
+
+class ContactCreate(RequestModel):
+    server_owned = frozenset({"id", "organization_id", "created_by_user_id", "created_at", "updated_at"})
+
+    name: str = Field(min_length=1, max_length=200)
+    notes: str | None = Field(None, max_length=10_000)
+
+
+class ContactListQuery(QueryModel):
+    limit: int = Field(25, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+def contact_dto(item: Any) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in CONTACT_FIELDS}

@@ -1,0 +1,46 @@
+"""Cursor pagination over a Query: `{"items": [...], "next_cursor": <opaque> | null}`.
+
+The cursor is the key of the last item returned (table keys plus the index keys), base64url
+JSON. A cursor is checked against the partition being read, so a forged or stale one answers
+400 `cursor_invalid`, never another partition's items and never a 5xx.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from activity_tracker.errors import rule_violation
+
+
+def encode_cursor(key: dict[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":"), sort_keys=True).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, key_names: tuple[str, ...], partition: tuple[str, str]) -> dict[str, str] | None:
+    """The ExclusiveStartKey named by `cursor`, which must hold exactly `key_names` and lie in
+    `partition` (name, value) — the partition this request reads."""
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        key = None
+    valid = isinstance(key, dict) and set(key) == set(key_names) and all(isinstance(v, str) and v for v in key.values())
+    if not valid or key.get(partition[0]) != partition[1]:
+        raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
+    return key
+
+
+def collect(items: Iterator[Any], limit: int, key_of: Callable[[Any], dict[str, str]]) -> tuple[list[Any], str | None]:
+    """The first `limit` items of a (possibly filtered, auto-paging) Query, and the cursor of the
+    next page: the key of the last item returned, or None when the Query ran out."""
+    page: list[Any] = []
+    for item in items:
+        page.append(item)
+        if len(page) == limit:
+            return page, encode_cursor(key_of(item))
+    return page, None

@@ -1,0 +1,51 @@
+"""Contacts: `ORG#o#CONTACT#c / CONTACT`, listed by name through GSI2 `ORG#o#CONTACTS`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from activity_tracker import keys
+from activity_tracker.repository.table import Gsi2, TableItem
+
+
+class ContactItem(TableItem):
+    id = UnicodeAttribute()
+    organization_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    notes = UnicodeAttribute(null=True)
+    created_by_user_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    by_organization = Gsi2()
+
+
+def create(state: dict[str, Any]) -> ContactItem:
+    org_id, contact_id = state["organization_id"], state["id"]
+    item = ContactItem(
+        keys.contact_pk(org_id, contact_id), keys.CONTACT_SK, entity="CONTACT",
+        gsi2pk=keys.contacts_of_org(org_id), gsi2sk=f"{state['name'].casefold()}#{contact_id}", **state,
+    )  # fmt: skip
+    item.save(condition=ContactItem.pk.does_not_exist())
+    return item
+
+
+def get(org_id: str, contact_id: str) -> ContactItem | None:
+    try:
+        return ContactItem.get(keys.contact_pk(org_id, contact_id), keys.CONTACT_SK)
+    except DoesNotExist:
+        return None
+
+
+def query(org_id: str, limit: int, start: dict[str, str] | None) -> Iterator[ContactItem]:
+    last_key = {name: {"S": value} for name, value in start.items()} if start else None
+    return ContactItem.by_organization.query(keys.contacts_of_org(org_id), limit=limit, page_size=limit, last_evaluated_key=last_key)
+
+
+def cursor_key(item: ContactItem) -> dict[str, str]:
+    return {"pk": item.pk, "sk": item.sk, "gsi2pk": item.gsi2pk, "gsi2sk": item.gsi2sk}

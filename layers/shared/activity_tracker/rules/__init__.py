@@ -1,0 +1,1 @@
+"""Business rules as pure functions: no I/O, unit-tested on their own."""
