@@ -26,7 +26,7 @@ from local.template import ROOT, Function, Stack
 log = logging.getLogger("local")
 LAYER_DIRS = [ROOT / "layers" / "shared"]
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
-OVERRIDABLE = frozenset({"POWERTOOLS_LOG_LEVEL"})  # function settings a local user may set themself
+OVERRIDABLE = frozenset({"POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED"})  # function settings a local user may set themself
 
 
 def free_port() -> int:
@@ -35,13 +35,43 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_moto(port: int | None = None) -> tuple[Any, str]:
-    from moto.server import ThreadedMotoServer
+class AtomicMotoServer:
+    """moto's server, answering one AWS request at a time.
 
-    port = port or free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    DynamoDB evaluates a condition and applies the write atomically; moto's threaded server does
+    not (two concurrent conditional writes can both pass), which would make every concurrency
+    rule untestable. Serialising requests restores DynamoDB's atomicity per call.
+    """
+
+    def __init__(self, port: int):
+        self.port = port
+        self._server: Any = None
+
+    def start(self) -> None:
+        from moto.moto_server.threaded_moto_server import MotoRequestHandler
+        from moto.server import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        app = DomainDispatcherApplication(create_backend_app)
+        lock = threading.Lock()
+
+        def atomic(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            with lock:
+                return list(app(environ, start_response))
+
+        self._server = make_server("127.0.0.1", self.port, atomic, threaded=True, request_handler=MotoRequestHandler)
+        threading.Thread(target=self._server.serve_forever, name="moto", daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def start_moto(port: int | None = None) -> tuple[Any, str]:
+    server = AtomicMotoServer(port or free_port())
     server.start()
-    return server, f"http://127.0.0.1:{port}"
+    return server, f"http://127.0.0.1:{server.port}"
 
 
 def configure_aws_environment(endpoint: str) -> None:
@@ -215,6 +245,7 @@ def serve() -> None:
     logging.basicConfig(level=os.environ.get("LOCAL_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's own request log
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch here: keep the console readable
     local = LocalStack(port=int(os.environ.get("PORT", "3000")))
     local.start()
     stop = threading.Event()

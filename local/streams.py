@@ -63,6 +63,7 @@ class StreamPoller:
         arns = [dynamodb.describe_table(TableName=args["TableName"])["Table"]["LatestStreamArn"] for _, args in self.stack.tables()]
         # Position per (consumer, shard): each event source mapping reads the stream on its own.
         positions: dict[tuple[int, str, str], str | None] = {}
+        last_seen: dict[tuple[int, str, str], str] = {}
         while not self._stop.is_set():
             moved = False
             for arn in arns:
@@ -75,17 +76,22 @@ class StreamPoller:
                 for shard in shards:
                     for index, (function, source) in enumerate(self.consumers):
                         key = (index, arn, shard["ShardId"])
-                        if key not in positions:
-                            positions[key] = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-                        iterator = positions[key]
-                        if iterator is None:
-                            continue
-                        response = streams.get_records(ShardIterator=iterator, Limit=source.batch_size)
+                        if positions.get(key) is None:
+                            # moto restores a deep copy of the table when a transaction is cancelled,
+                            # which strands open iterators on the old copy: re-open after the last
+                            # record seen whenever a read comes back empty (AWS needs no such thing).
+                            after = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last_seen[key]} if key in last_seen else {"ShardIteratorType": "TRIM_HORIZON"}
+                            positions[key] = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], **after)["ShardIterator"]
+                        response = streams.get_records(ShardIterator=positions[key], Limit=source.batch_size)
                         records = [lambda_record(r, arn, region) for r in response.get("Records", [])]
+                        log.debug("%s: %d records from %s", function.logical_id, len(records), shard["ShardId"])
                         if records:
                             moved = True
+                            last_seen[key] = records[-1]["dynamodb"]["SequenceNumber"]
                             self._deliver(function, source, [r for r in records if not source.filters or any(matches(p, r) for p in source.filters)])
-                        positions[key] = response.get("NextShardIterator")
+                            positions[key] = response.get("NextShardIterator")
+                        else:
+                            positions[key] = None
             if not moved:
                 self._stop.wait(self.interval)
 
@@ -101,6 +107,7 @@ class StreamPoller:
                 failures = [records[0]["dynamodb"]["SequenceNumber"]]
             if not failures:
                 return
+            log.warning("%s reported %d failed record(s) of %d; retrying from the first", function.logical_id, len(failures), len(records))
             first = min(range(len(records)), key=lambda i: (records[i]["dynamodb"]["SequenceNumber"] not in failures, i))
             records = records[first:]
             attempt += 1

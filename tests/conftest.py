@@ -13,6 +13,7 @@ from local.runner import configure_aws_environment, create_resources, start_moto
 from local.template import Stack
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 os.environ["ADMIN_EMAILS"] = "admin@tests.example,Boss@Tests.Example"
 _STACK = Stack(parameters={"AdminEmails": os.environ["ADMIN_EMAILS"]})

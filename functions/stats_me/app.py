@@ -1,0 +1,7 @@
+"""GET /api/stats/me"""
+
+from activity_tracker.api import endpoint
+from activity_tracker.logic.stats import my_stats
+from activity_tracker.models.stats import StatsQuery
+
+handler = endpoint(my_stats, query=StatsQuery)

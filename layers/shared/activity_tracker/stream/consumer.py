@@ -1,0 +1,51 @@
+"""The stream consumer Lambda: counters for a whole batch first (aggregated, exactly once), then
+per-record effects through powertools' BatchProcessor. Failures of either are reported as batch
+item failures, so Lambda retries from the earliest failed record; what was already applied is
+skipped on the retry (markers for counters, idempotence for effects)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from activity_tracker.stream import counters, effects
+from activity_tracker.stream.images import change_of
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ActivityTracker"))
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    change = change_of(record.raw_event)
+    if change.entity == "HOME_VISIT_REPORT":
+        effects.mark_home_visit_report(change)
+    elif change.entity == "ACTIVITY":
+        marked = effects.recheck_duplicates(change)
+        if marked:
+            logger.info("marked duplicate", extra={"activity": (change.new or {}).get("id"), "duplicate_of": marked})
+
+
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    records = event.get("Records") or []
+    outcome = counters.apply([change_of(record) for record in records])
+    metrics.add_metric(name="StreamRecords", unit=MetricUnit.Count, value=len(records))
+    metrics.add_metric(name="CounterWrites", unit=MetricUnit.Count, value=outcome.counter_writes)
+    if outcome.failed:
+        logger.warning("counter updates failed", extra={"records": len(outcome.failed)})
+    try:
+        response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    except BatchProcessingError:
+        logger.exception("every record of the batch failed")
+        response = {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in records]}
+    failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+    by_event = {r["eventID"]: r["dynamodb"]["SequenceNumber"] for r in records}
+    failed |= {by_event[event_id] for event_id in outcome.failed}
+    return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in sorted(failed, key=int)]}

@@ -1,0 +1,47 @@
+"""Stream records as plain values: images deserialized, sequence numbers as integers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, set)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def deserialize(image: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not image:
+        return None
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    return {key: _plain(deserializer.deserialize(value)) for key, value in image.items()}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stream record: its id (the same on every redelivery), position, and the item before and after."""
+
+    event_id: str
+    sequence: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+
+    @property
+    def entity(self) -> str | None:
+        return (self.new or self.old or {}).get("type")
+
+
+
+
+def change_of(record: dict[str, Any]) -> Change:
+    data = record["dynamodb"]
+    return Change(record["eventID"], str(data["SequenceNumber"]), deserialize(data.get("OldImage")), deserialize(data.get("NewImage")))

@@ -1,0 +1,78 @@
+"""Reading the moto server's stream the way Lambda does, to record and replay real batches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from local.filters import matches
+from local.streams import lambda_record
+from local.template import Stack
+
+STREAM_FUNCTION = "StreamConsumerFunction"
+
+
+def recorded(stack: Stack, org_id: str) -> list[dict[str, Any]]:
+    """Every stream record so far about `org_id`'s items that the consumer's filters let through."""
+    import boto3
+
+    table = stack.physical_name("Table")
+    dynamodb, streams = boto3.client("dynamodb"), boto3.client("dynamodbstreams")
+    arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    function = next(f for f in stack.functions if f.logical_id == STREAM_FUNCTION)
+    filters = function.streams[0].filters
+    out = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while iterator:
+            response = streams.get_records(ShardIterator=iterator, Limit=1000)
+            records = response.get("Records", [])
+            for record in records:
+                pk = record["dynamodb"]["Keys"]["pk"]["S"]
+                if pk.startswith((f"ORG#{org_id}#", f"ORG#{org_id}")) and pk.split("#")[1] == org_id:
+                    shaped = lambda_record(record, arn, dynamodb.meta.region_name)
+                    if any(matches(p, shaped) for p in filters):
+                        out.append(shaped)
+            iterator = response.get("NextShardIterator") if records else None
+    return out
+
+
+def consume(api: Any, records: list[dict[str, Any]]) -> dict[str, Any]:
+    function = next(f for f in api.stack.functions if f.logical_id == STREAM_FUNCTION)
+    return api.handlers.invoke(function, {"Records": records})
+
+
+def counters(org_id: str) -> dict[tuple[str, str], dict[str, int]]:
+    """Every counter item of the organization (users' months and the organization's months)."""
+    from activity_tracker.repository.table import TABLE_NAME, connection
+    from activity_tracker.stream.images import deserialize
+
+    client = connection().client
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for pk in [f"ORG#{org_id}", *user_partitions(org_id)]:
+        for raw in client.query(TableName=TABLE_NAME, KeyConditionExpression="pk = :pk AND begins_with(sk, :s)", ExpressionAttributeValues={":pk": {"S": pk}, ":s": {"S": "STATS#"}})["Items"]:
+            item = deserialize(raw) or {}
+            fields = {k: v for k, v in item.items() if isinstance(v, int) and v != 0}
+            if fields:
+                out[(item["pk"], item["sk"])] = fields
+    return out
+
+
+def user_partitions(org_id: str) -> list[str]:
+    from activity_tracker.repository.users import UserItem
+
+    return [u.pk for u in UserItem.by_organization.query(f"ORG#{org_id}#USERS")]
+
+
+def expected_counters(org_id: str) -> dict[tuple[str, str], dict[str, int]]:
+    """The counters recomputed from the activities as they are now."""
+    from activity_tracker.repository.activities import ActivityItem
+    from activity_tracker.stream.deltas import contribution
+
+    total: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    for item in ActivityItem.by_organization.query(f"ORG#{org_id}#ACT"):
+        image = {name: getattr(item, name) for name in ("organization_id", "user_id", "local_date", "duration_minutes", "activity_type", "status", "deleted_at")}
+        for key, fields in contribution({"type": "ACTIVITY", **image}).items():
+            for name, value in fields.items():
+                total[key][name] = total[key].get(name, 0) + value
+    return {key: {n: v for n, v in fields.items() if v} for key, fields in total.items() if any(fields.values())}
