@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 SAM := $(VENV)/bin/sam
 
-.PHONY: local test lint pytest validate token seed events bench build clean
+.PHONY: local test lint pytest validate token seed events bench build clean openapi fuzz
 
 $(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ seed: $(VENV)/.local-deps
 ## make events: regenerate events/*.json from template.yaml
 events: $(VENV)/.local-deps
 	$(PY) -m local events
+
+## make openapi: regenerate docs/openapi.json from template.yaml and the handlers (commit it)
+openapi: $(VENV)/.local-deps
+	$(PY) -m local openapi
+
+## make fuzz [FUZZ_EXAMPLES=100]: schemathesis over every operation against a fresh local stack
+FUZZ_EXAMPLES ?= 100
+fuzz: $(VENV)/.dev-deps
+	$(PY) -m local fuzz --max-examples $(FUZZ_EXAMPLES)
 
 ## make test: lint, template validation, sam build and the whole test pyramid
 test: $(VENV)/.dev-deps lint build pytest

@@ -1,4 +1,4 @@
-"""python -m local {serve,token,seed,events}"""
+"""python -m local {serve,token,seed,events,openapi,fuzz}"""
 
 from __future__ import annotations
 
@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--url", default=None, help="default http://127.0.0.1:$PORT")
     seed.add_argument("--org", default="demo-org")
     sub.add_parser("events", help="(re)write events/<function>.json from template.yaml")
+    openapi = sub.add_parser("openapi", help="(re)write docs/openapi.json from template.yaml and the handlers")
+    openapi.add_argument("--check", action="store_true", help="only compare with the committed file (exit 1 when it differs)")
+    fuzz = sub.add_parser("fuzz", help="schemathesis over every operation of docs/openapi.json against a fresh local stack")
+    fuzz.add_argument("--max-examples", type=int, default=100, help="examples per operation (default 100)")
+    fuzz.add_argument("extra", nargs="*", help="more arguments for `schemathesis run` (after --)")
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -39,6 +44,14 @@ def main(argv: list[str] | None = None) -> int:
 
         for path in write_all():
             print(path)
+    elif args.command == "openapi":
+        from local.openapi import main as run_openapi
+
+        return run_openapi(check_only=args.check)
+    elif args.command == "fuzz":
+        from local.fuzz import main as run_fuzz
+
+        return run_fuzz(args.max_examples, args.extra)
     return 0
 
 

@@ -186,6 +186,13 @@ def make_http_handler(stack: Stack, handlers: Handlers) -> type[BaseHTTPRequestH
 
         do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = _dispatch
 
+        def __getattr__(self, name: str) -> Any:
+            # any other method (OPTIONS, TRACE, QUERY, ...) goes through routing too: no route
+            # serves it, so 404 as API Gateway answers, never http.server's 501
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
+
     return ApiHandler
 
 

@@ -2,6 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.user_progress import upsert
-from activity_tracker.models.user_progress import ProgressBody
+from activity_tracker.models.user_progress import ProgressBody, ProgressOut
 
-handler = endpoint(upsert, body=ProgressBody)
+handler = endpoint(upsert, body=ProgressBody, response=ProgressOut)

@@ -114,11 +114,22 @@ INTERNAL_ERROR = {"error": {"code": "internal_error", "message": "Something went
 Action = Callable[[Request, Any], Any]
 
 
-def endpoint(action: Action, *, status: int = 200, body: type | None = None, query: type | None = None) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+def endpoint(
+    action: Action,
+    *,
+    status: int = 200,
+    body: type | None = None,
+    query: type | None = None,
+    response: type | None = None,
+    responses: dict[int, type | None] | None = None,
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """Wrap a logic function `action(request, user)` as a Lambda handler answering `status`.
 
     `body` and `query` name the pydantic models of the request; the wiring validates them before
-    the action runs (as `request.body` and `request.params`), and the OpenAPI generator reads them.
+    the action runs (as `request.body` and `request.params`). The OpenAPI generator
+    (`make openapi`) reads them, plus the optional `response` model of the `status` answer and
+    `responses`: other success statuses the action answers through `Response(...)` (model or None,
+    e.g. `{200: ActivityOut}` for an idempotent create, `{204: None}`). Neither changes behaviour.
     """
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -152,5 +163,7 @@ def endpoint(action: Action, *, status: int = 200, body: type | None = None, que
             logger.exception("unhandled error")
             return http_response(500, INTERNAL_ERROR)
 
-    handler.action, handler.status, handler.body, handler.query = action, status, body, query  # type: ignore[attr-defined]  # read by the OpenAPI generator
+    # read by the OpenAPI generator (local/openapi.py)
+    handler.action, handler.status, handler.body, handler.query = action, status, body, query  # type: ignore[attr-defined]
+    handler.response, handler.responses = response, dict(responses or {})  # type: ignore[attr-defined]
     return handler

@@ -120,6 +120,19 @@ class ActivityListQuery(QueryModel):
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, max_length=2048)
 
+    @field_validator("from_", "to")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        # the pattern alone lets `2026-13-40` through (found by `make fuzz`: it answered 500)
+        from datetime import date
+
+        if value is not None:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise PydanticCustomError("date_format", "must be a real date YYYY-MM-DD") from None
+        return value
+
 
 class ActivityGetQuery(QueryModel):
     include_deleted: bool = False

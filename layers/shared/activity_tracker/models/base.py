@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -35,6 +35,26 @@ class QueryModel(BaseModel):
     """A query string: every value arrives as a string, so numbers and booleans are parsed."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class ResponseModel(BaseModel):
+    """The shape of a success body, for the OpenAPI contract (`endpoint(..., response=Model)`).
+
+    Documentation only: handlers keep returning dicts. Extra fields are allowed so a response
+    model never has to list every field to be useful.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+
+T = TypeVar("T")
+
+
+class Page(ResponseModel, Generic[T]):
+    """A cursor-paginated list: `{"items": [...], "next_cursor": "<opaque>" | null}`."""
+
+    items: list[T]
+    next_cursor: str | None
 
 
 def details_of(error: ValidationError, model: type[BaseModel] | None = None, prefix: str = "") -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from activity_tracker.models.base import RequestModel
+from activity_tracker.models.base import RequestModel, ResponseModel
 from activity_tracker.vocabulary import ActivityType, BufdirCategory
 
 ORGANIZATION_FIELDS = ("id", "name", "timezone", "is_test_organization", "activity_type_categories")
@@ -30,6 +30,14 @@ class OrganizationPatch(RequestModel):
         if not is_iana_timezone(timezone):
             raise PydanticCustomError("timezone_valid_iana", "timezone must be an IANA time zone such as Europe/Oslo")
         return timezone
+
+
+class OrganizationOut(ResponseModel):
+    id: str
+    name: str
+    timezone: str
+    is_test_organization: bool
+    activity_type_categories: dict[ActivityType, BufdirCategory | None]
 
 
 def is_iana_timezone(name: str) -> bool:

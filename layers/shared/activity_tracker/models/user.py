@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from activity_tracker.models.base import RequestModel
-from activity_tracker.vocabulary import Newsletter, Nivel
+from activity_tracker.models.base import RequestModel, ResponseModel
+from activity_tracker.vocabulary import Newsletter, Nivel, Role
 
 USER_FIELDS = ("id", "email", "name", "image", "localidad", "telefono", "nivel", "active", "newsletter", "total_classes", "role", "organization_id", "created_at", "updated_at")
 
@@ -23,6 +23,23 @@ class MePatch(RequestModel):
     telefono: str | None = Field(None, max_length=50)
     nivel: Nivel = "inicial"
     newsletter: Newsletter = "no"
+
+
+class UserOut(ResponseModel):
+    id: str
+    email: str
+    name: str | None
+    image: str | None
+    localidad: str | None
+    telefono: str | None
+    nivel: Nivel
+    active: bool
+    newsletter: Newsletter
+    total_classes: int
+    role: Role
+    organization_id: str
+    created_at: str
+    updated_at: str
 
 
 def user_dto(user: Any) -> dict[str, Any]:

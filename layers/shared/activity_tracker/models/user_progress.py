@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from activity_tracker.models.base import QueryModel, RequestModel
+from activity_tracker.models.base import QueryModel, RequestModel, ResponseModel
 from activity_tracker.vocabulary import ProgressType
 
 ITEM_ID_MAX_LENGTH = 512
@@ -75,6 +75,29 @@ class ProgressListQuery(QueryModel):
 class ProgressDeleteQuery(QueryModel):
     progress_type: ProgressType
     item_id: str = Field(min_length=1)
+
+
+class ProgressOut(ResponseModel):
+    id: str
+    progress_type: ProgressType
+    item_id: str
+    value: str | None
+    score: float | None
+    metadata: dict[str, Any] | None
+    organizationId: str
+    campusId: str | None
+    userId: str
+    createdAt: str
+    updatedAt: str
+
+
+class ProgressRows(ResponseModel):
+    rows: list[ProgressOut]
+    count: int
+
+
+class DeletedCount(ResponseModel):
+    deletedCount: int
 
 
 def progress_dto(item: Any) -> dict[str, Any]:

@@ -1,0 +1,78 @@
+"""`make fuzz`: schemathesis over every operation of docs/openapi.json against a fresh local stack.
+
+Starts `python -m local serve` on a free port (as the end-to-end tests do), signs in an admin
+(from ADMIN_EMAILS, so role checks let most requests reach the logic) and a member, and runs
+`schemathesis run` once per caller with the checks the contract promises: no 5xx for any input,
+and every response conforms to the schema it is documented with (status code, content type, body).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from local.jwt_local import mint, stable_sub
+from local.openapi import OPENAPI_FILE
+from local.runner import free_port
+from local.template import ROOT
+
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+FUZZ_ADMIN = "fuzz-admin@fuzz.example"
+
+
+@contextmanager
+def local_stack(admin_emails: str, timeout: float = 60) -> Iterator[str]:
+    """A `python -m local serve` subprocess on a free port; yields its URL, stops it with Ctrl-C."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
+    env.update({"PORT": str(port), "ADMIN_EMAILS": admin_emails, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_LOG_LEVEL": "WARNING"})
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "local.log"
+        with open(log, "w") as out:
+            process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + timeout
+            while "ready" not in log.read_text().splitlines():
+                if process.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(f"the local runner did not start:\n{log.read_text()}")
+                time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.send_signal(2)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            errors = [line for line in log.read_text().splitlines() if "Traceback" in line or " failed" in line]
+            if errors:
+                print(f"local runner log had {len(errors)} error line(s):\n" + log.read_text()[-5000:], file=sys.stderr)
+
+
+def main(max_examples: int = 100, extra: list[str] | None = None) -> int:
+    from local.openapi import check
+
+    if not check():
+        print("docs/openapi.json differs from the code: run `make openapi` first.", file=sys.stderr)
+        return 1
+    org = f"fuzz-{uuid.uuid4().hex[:8]}"
+    callers = {"admin": FUZZ_ADMIN, "member": "fuzz-member@fuzz.example"}
+    worst = 0
+    with local_stack(FUZZ_ADMIN) as url:
+        for role, email in callers.items():
+            token = mint(stable_sub(email), email, org, ttl_seconds=4 * 3600)
+            command = [
+                sys.executable, "-m", "schemathesis.cli", "run", str(OPENAPI_FILE), "--url", url,
+                "--header", f"Authorization: Bearer {token}", "--checks", CHECKS,
+                "--max-examples", str(max_examples), "--workers", "1", "--suppress-health-check", "all",
+                "--seed", os.environ.get("FUZZ_SEED", "42"), "--generation-database", "none", *(extra or []),
+            ]  # fmt: skip
+            print(f"\n=== schemathesis as {role} ({email}, org {org}) against {url}", flush=True)
+            worst = max(worst, subprocess.call(command, cwd=ROOT))
+    return worst

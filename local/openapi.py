@@ -1,0 +1,259 @@
+"""`make openapi`: docs/openapi.json (OpenAPI 3.1) generated from the code, never written by hand.
+
+Routes come from template.yaml (the only list of routes); each route's handler is loaded the way
+the local runner loads it, and the metadata that `endpoint()` attaches to it gives the rest:
+`status` (success status), `body` and `query` (pydantic request models), `response` (optional
+model of the success body) and `responses` (other success statuses). Every operation documents
+the error table of API.md with one shared `Error` schema. The output is deterministic (sorted
+keys, sorted operations) so that `tests/unit/test_openapi_contract.py` can compare it with the
+committed file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from local.template import ROOT, Function, Route, Stack
+
+OPENAPI_FILE = ROOT / "docs" / "openapi.json"
+REF = "#/components/schemas/{model}"
+METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+# API.md's error table: every route may answer these (409 too: a first sign-in whose email is
+# taken answers 409 on any route; 404 for an id of another organization or an unknown route).
+ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "`validation_error` (details name the rules) or `invalid_json`."),
+    401: ("Unauthorized", "`unauthorized`: no, expired or badly signed token."),
+    403: ("Forbidden", "`forbidden`: the caller's role or ownership does not allow it, or the user is deactivated."),
+    404: ("NotFound", "`not_found`: no such item in the caller's organization."),
+    409: ("Conflict", "`conflict`, `duplicate_activity`, `version_conflict`, `class_full` or `invalid_transition`."),
+    413: ("PayloadTooLarge", "`payload_too_large`: body over 256 KiB, or more items than a batch allows."),
+}
+ERROR_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {
+                    "code": {"type": "string", "examples": ["validation_error"]},
+                    "message": {"type": "string"},
+                    "details": {"type": "array", "items": {"$ref": REF.format(model="ErrorDetail")}},
+                },
+            }
+        },
+    },
+    "ErrorDetail": {
+        "type": "object",
+        "required": ["field", "rule", "message"],
+        "properties": {"field": {"type": "string"}, "rule": {"type": "string"}, "message": {"type": "string"}},
+    },
+}
+ANY_JSON_OBJECT: dict[str, Any] = {"type": "object", "description": "Not yet described by a response model in the code."}
+
+
+def operation_id(function: Function) -> str:
+    return function.logical_id.removesuffix("Function")
+
+
+def handler_metadata(handler: Any) -> dict[str, Any]:
+    """What `endpoint()` recorded on a handler (defaults for a handler that is not an endpoint)."""
+    return {
+        "status": getattr(handler, "status", 200),
+        "body": getattr(handler, "body", None),
+        "query": getattr(handler, "query", None),
+        "response": getattr(handler, "response", None),
+        "responses": dict(getattr(handler, "responses", None) or {}),
+        "summary": _summary(getattr(handler, "action", None)),
+    }
+
+
+def _summary(action: Any) -> str | None:
+    doc = (getattr(action, "__doc__", None) or "").strip()
+    return doc.splitlines()[0].strip() if doc else None
+
+
+def _models_schemas(models: list[tuple[type, str]]) -> tuple[dict[Any, Any], dict[str, Any]]:
+    from pydantic.json_schema import models_json_schema
+
+    if not models:
+        return {}, {}
+    refs, top = models_json_schema(models, ref_template=REF)
+    return refs, top.get("$defs", {})
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query value is a string or absent, never JSON null: drop `null` from `anyOf`."""
+    options = schema.get("anyOf")
+    if not options:
+        return schema
+    rest = [option for option in options if option.get("type") != "null"]
+    out = {k: v for k, v in schema.items() if k != "anyOf"}
+    if len(rest) == 1:
+        out.update(rest[0])
+    else:
+        out["anyOf"] = rest
+    return out
+
+
+def _query_parameters(model: type) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template=REF)  # type: ignore[attr-defined]
+    required = set(schema.get("required", []))
+    params = []
+    for name, prop in sorted(schema.get("properties", {}).items()):
+        prop = _without_null(dict(prop))
+        schema_ = {k: v for k, v in prop.items() if k not in ("title", "description") and not (k == "default" and v is None)}
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": schema_}
+        if prop.get("description"):
+            param["description"] = prop["description"]
+        params.append(param)
+    return params
+
+
+def _path_parameters(route: Route) -> list[dict[str, Any]]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}} for name in re.findall(r"\{([A-Za-z0-9_]+)\+?\}", route.path)]
+
+
+def _sample_body(function: Function, model: type | None) -> Any:
+    """The `body` of events/<Function>.json as an example, when it is a valid request."""
+    path = ROOT / "events" / f"{function.logical_id}.json"
+    if model is None or not path.exists():
+        return None
+    try:
+        body = json.loads(json.loads(path.read_text()).get("body") or "null")
+        if not body:
+            return None
+        model.model_validate(body)  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - an invalid or stale sample is simply not used as an example
+        return None
+    return body
+
+
+def _content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def generate(stack: Stack | None = None) -> dict[str, Any]:
+    """The OpenAPI document of every HTTP route in template.yaml."""
+    from local.runner import Handlers
+
+    stack = stack or Stack()
+    handlers = Handlers(stack)
+    routes = sorted(((route, fn) for route, fn in stack.routes()), key=lambda pair: (pair[0].path, pair[0].method))
+    metadata = {fn.logical_id: handler_metadata(handlers.get(fn)) for _, fn in routes}
+
+    wanted: set[tuple[type, str]] = set()
+    for meta in metadata.values():
+        if meta["body"] is not None:
+            wanted.add((meta["body"], "validation"))
+        for model in [meta["response"], *meta["responses"].values()]:
+            if model is not None:
+                wanted.add((model, "serialization"))
+    ordered = sorted(wanted, key=lambda pair: (pair[0].__module__, pair[0].__qualname__, pair[1]))
+    refs, schemas = _models_schemas(ordered)
+
+    paths: dict[str, dict[str, Any]] = {}
+    for route, function in routes:
+        meta = metadata[function.logical_id]
+        op: dict[str, Any] = {"operationId": operation_id(function), "tags": [route.path.split("/")[2] if route.path.count("/") >= 2 else "api"]}
+        if meta["summary"]:
+            op["summary"] = meta["summary"]
+        params = _path_parameters(route) + (_query_parameters(meta["query"]) if meta["query"] is not None else [])
+        if params:
+            op["parameters"] = params
+        if meta["body"] is not None:
+            body: dict[str, Any] = {"required": True, "content": _content(refs[(meta["body"], "validation")])}
+            example = _sample_body(function, meta["body"])
+            if example is not None:
+                body["content"]["application/json"]["example"] = example
+            op["requestBody"] = body
+        elif route.method in METHODS_WITH_BODY:
+            op["requestBody"] = {"required": False, "content": _content({"type": "object"})}
+        success = {meta["status"]: meta["response"], **meta["responses"]}
+        responses: dict[str, Any] = {}
+        for status, model in success.items():
+            if status == 204:
+                responses[str(status)] = {"description": "Done; no body."}
+            else:
+                schema = refs[(model, "serialization")] if model is not None else ANY_JSON_OBJECT
+                responses[str(status)] = {"description": "Success.", "content": _content(schema)}
+        for status, (name, _) in ERRORS.items():
+            responses[str(status)] = {"$ref": f"#/components/responses/{name}"}
+        op["responses"] = responses
+        paths.setdefault(route.path, {})[route.method.lower()] = op
+
+    _add_links(paths)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "activity-tracker",
+            "version": _version(),
+            "description": "Generated from template.yaml and the handlers' endpoint() metadata by `make openapi`; do not edit. The prose contract is API.md.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Cognito ID token (claims sub, email, custom:org_id, custom:campus_id)."}},
+            "schemas": {**schemas, **ERROR_SCHEMAS},
+            "responses": {name: {"description": text, "content": _content({"$ref": REF.format(model="Error")})} for name, text in ERRORS.values()},
+        },
+    }
+
+
+def _add_links(paths: dict[str, dict[str, Any]]) -> None:
+    """OpenAPI links from `POST /x` (which answers an `id`) to the operations on `/x/{id}...`, so
+    that stateful fuzzing (schemathesis) reaches items that exist instead of only random ids."""
+    for path, operations in paths.items():
+        create = operations.get("post")
+        if not create:
+            continue
+        targets = []
+        for other, other_ops in paths.items():
+            match = re.fullmatch(re.escape(path) + r"/\{([A-Za-z0-9_]+)\}(/[^{}]*)?", other)
+            if match:
+                targets += [(match.group(1), op) for op in other_ops.values()]
+        if not targets:
+            continue
+        status = next((code for code in create["responses"] if code.startswith("2") and code != "204"), None)
+        if status is None or "$ref" in create["responses"][status]:
+            continue
+        create["responses"][status]["links"] = {
+            op["operationId"]: {"operationId": op["operationId"], "parameters": {name: "$response.body#/id"}} for name, op in sorted(targets, key=lambda t: t[1]["operationId"])
+        }
+
+
+def _version() -> str:
+    match = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    return match.group(1) if match else "0.0.0"
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write(path: Path | None = None) -> Path:
+    path = path or OPENAPI_FILE
+    path.write_text(render(generate()), encoding="utf-8")
+    return path
+
+
+def check(path: Path | None = None) -> bool:
+    path = path or OPENAPI_FILE
+    return path.exists() and path.read_text(encoding="utf-8") == render(generate())
+
+
+def main(check_only: bool = False) -> int:
+    if check_only:
+        if check():
+            return 0
+        print(f"{OPENAPI_FILE} differs from the code: run `make openapi` and commit it.", file=sys.stderr)
+        return 1
+    print(write())
+    return 0

@@ -1,0 +1,364 @@
+"""Tenant isolation and the role matrix, for every route of API.md, driven by one table.
+
+- `test_ids_of_another_organization_are_404_and_change_nothing`: each role of organization A
+  acts on the ids of organization B's resources (or, for routes without ids, calls the route in
+  A): an allowed role gets 404, any role gets exactly what a random id gets (403 or 404, so the
+  answer never tells that B's id exists), no answer carries B's data, and B's items in the
+  table are byte-for-byte unchanged.
+- `test_each_role_gets_exactly_the_access_api_md_grants`: in its own organization, every role
+  that API.md allows succeeds (2xx) and every other role gets 403.
+
+The table below has an entry for every route of API.md. Entries whose route is not (yet) in
+template.yaml are skipped, so the matrix grows as features land; when creating a prerequisite
+fails (a feature's route differs slightly), the case is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from local.template import Stack
+from tests.helpers import Api, Person, Reply, make_user
+
+ROLES = ("member", "moderator", "coordinator", "admin")
+EVERYONE = frozenset(ROLES)
+REVIEWERS = frozenset({"coordinator", "admin"})
+CONTENT = frozenset({"admin", "moderator"})
+_days = itertools.count(1)
+
+
+# ---------------------------------------------------------------- the world of one organization
+class Org:
+    """An organization with one user per role, and helpers that create resources through the API."""
+
+    def __init__(self, api: Api, name: str):
+        self.api, self.id = api, f"{name}-{uuid.uuid4().hex[:10]}"
+        self.people = {role: make_user(api, self.id, role) for role in ROLES}
+        self.ids: set[str] = set()  # every id created in this organization (for leak checks)
+
+    def person(self, role: str) -> Person:
+        return self.people[role]
+
+    def new_member(self) -> Person:
+        who = make_user(self.api, self.id, "member")
+        self.ids.add(who.sub)
+        return who
+
+    def create(self, who: Person, method: str, path: str, body: Any = None, what: str = "") -> dict[str, Any]:
+        route = path.split("?")[0]
+        if self.api.stack.match(method, route) is None:
+            pytest.skip(f"prerequisite {method} {route} is not in template.yaml yet")
+        reply = self.api.call(method, path, who, body)
+        if not 200 <= reply.status < 300:
+            pytest.skip(f"could not create {what or path} for the matrix: {method} {path} answered {reply.status} {reply.body}")
+        if isinstance(reply.body, dict) and isinstance(reply.body.get("id"), str):
+            self.ids.add(reply.body["id"])
+        return reply.body or {}
+
+    # --- resources
+    def contact(self, who: Person) -> str:
+        return self.create(who, "POST", "/api/contacts", {"name": "Kari Nordmann", "notes": "matrix"}, "a contact")["id"]
+
+    def activity(self, who: Person, **fields: Any) -> str:
+        day = (dt.date.today() - dt.timedelta(days=next(_days) % 900 + 1)).isoformat()
+        body = {"activity_date": day, "activity_type": "meeting", "duration_minutes": 60, "summary": "matrix", **fields}
+        return self.create(who, "POST", "/api/activities", body, "an activity")["id"]
+
+    def deleted_activity(self, who: Person) -> str:
+        activity_id = self.activity(who)
+        self.create(self.person("admin"), "DELETE", f"/api/activities/{activity_id}", None, "a deleted activity")
+        return activity_id
+
+    def task(self, who: Person | None = None) -> str:
+        body = {"title": "Greetings", "content": "Sign hello", "answer": "hello", "description": "matrix", "type": "reading", "difficulty": "easy"}
+        return self.create(who or self.person("admin"), "POST", "/api/tasks", body, "a task")["id"]
+
+    def klass(self, host: Person, *, scheduled: bool = False) -> str:
+        when = (dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        class_id = self.create(host, "POST", "/api/classes", {"class_type": "grupal", "max_participants": 5, "scheduled_at": when, "title": "matrix"}, "a class")["id"]
+        if scheduled:
+            self.create(self.person("admin"), "POST", f"/api/classes/{class_id}/confirm", None, "a scheduled class")
+        return class_id
+
+    def user_activity(self, who: Person) -> str:
+        class_id = self.klass(who)
+        listed = self.create(who, "GET", f"/api/user-activities?class_id={class_id}", None, "the host's user activity")
+        items = listed.get("items") or []
+        if not items:
+            pytest.skip(f"booking a class created no user activity for its host (GET /api/user-activities?class_id= answered {listed})")
+        self.ids.add(items[0]["id"])
+        return items[0]["id"]
+
+    def export(self, who: Person | None = None) -> str:
+        year = dt.date.today().year - 1
+        body = {"period_start": f"{year}-01-01", "period_end": f"{year}-01-31", "format": "csv"}
+        return self.create(who or self.person("admin"), "POST", "/api/exports/bufdir", body, "an export")["id"]
+
+    def progress(self, who: Person, item_id: str) -> None:
+        self.create(who, "POST", "/api/user_progress", {"data": {"progress_type": "sign_learned", "item_id": item_id, "score": 1}}, "a progress row")
+
+
+# ---------------------------------------------------------------- the table
+Make = Callable[[Org, Person], str]  # creates the resource the path's {id} names, owned by the given person
+Body = Callable[[Org, Person], Any]  # the request body, built in the caller's organization
+
+
+@dataclass(frozen=True)
+class Entry:
+    method: str
+    path: str
+    allowed: frozenset[str]
+    make: Make | None = None
+    body: Body | None = None
+    query: str = ""
+    owner: str = "caller"  # whose resource in the role test: "caller" (own) or "member" (another member's)
+    note: str = ""
+    statuses: frozenset[int] = field(default_factory=frozenset)  # success statuses when not simply 2xx
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}" + (f" [{self.owner}'s]" if self.make and self.owner != "caller" else "")
+
+
+def _fixed(value: Any) -> Body:
+    return lambda org, who: value
+
+
+TABLE: list[Entry] = [
+    # user progress (the caller's own rows only)
+    Entry("GET", "/api/user_progress", EVERYONE, query="progress_type=sign_learned"),
+    Entry("POST", "/api/user_progress", EVERYONE, body=_fixed({"data": {"progress_type": "sign_learned", "item_id": "matrix-a", "score": 2}})),
+    Entry("DELETE", "/api/user_progress/by-item", EVERYONE, query="progress_type=sign_learned&item_id=shared-item"),
+    # users
+    Entry("GET", "/api/users/me", EVERYONE),
+    Entry("PATCH", "/api/users/me", EVERYONE, body=_fixed({"name": "Matrix"})),
+    Entry("GET", "/api/users", frozenset({"coordinator", "moderator", "admin"})),
+    Entry("PATCH", "/api/users/{id}", frozenset({"admin"}), make=lambda org, who: org.new_member().sub, body=_fixed({"role": "moderator"}), owner="member"),
+    # organization
+    Entry("GET", "/api/organization", EVERYONE),
+    Entry("PATCH", "/api/organization", frozenset({"admin"}), body=_fixed({"name": "Matrix org"})),
+    # contacts
+    Entry("POST", "/api/contacts", EVERYONE, body=_fixed({"name": "Ola"})),
+    Entry("GET", "/api/contacts", EVERYONE),
+    Entry("GET", "/api/contacts/{id}", EVERYONE, make=lambda org, who: org.contact(who)),
+    # activities
+    Entry("POST", "/api/activities", EVERYONE, body=lambda org, who: {"activity_date": "2026-01-15", "activity_type": "phone_call", "contact_id": org.contact(who)}),
+    Entry("GET", "/api/activities", EVERYONE),
+    Entry("GET", "/api/activities/{id}", EVERYONE, make=lambda org, who: org.activity(who)),
+    Entry("GET", "/api/activities/{id}", REVIEWERS, make=lambda org, who: org.activity(who), owner="member", note="a member sees their own activities only"),
+    Entry("PATCH", "/api/activities/{id}", EVERYONE, make=lambda org, who: org.activity(who), body=_fixed({"summary": "changed"})),
+    Entry("PATCH", "/api/activities/{id}", REVIEWERS, make=lambda org, who: org.activity(who), body=_fixed({"summary": "changed"}), owner="member"),
+    Entry("DELETE", "/api/activities/{id}", EVERYONE, make=lambda org, who: org.activity(who)),
+    Entry("DELETE", "/api/activities/{id}", REVIEWERS, make=lambda org, who: org.activity(who), owner="member"),
+    Entry("POST", "/api/activities/{id}/restore", REVIEWERS, make=lambda org, who: org.deleted_activity(who), owner="member"),
+    Entry("POST", "/api/activities/{id}/review", REVIEWERS, make=lambda org, who: org.activity(who), body=_fixed({"action": "approve"}), owner="member"),
+    Entry("POST", "/api/activities/sync", EVERYONE, body=lambda org, who: {"items": [{"local_id": f"shared-local-{uuid.uuid4().hex[:6]}", "activity_date": "2026-01-10", "activity_type": "meeting"}]}),
+    Entry("POST", "/api/activities/bulk", REVIEWERS, body=lambda org, who: {"user_ids": [org.new_member().sub], "activity": {"activity_date": "2026-01-12", "activity_type": "group_activity", "participant_count": 4, "is_group_activity": True}}),
+    Entry("POST", "/api/activities/{id}/home-visit-report", EVERYONE, make=lambda org, who: org.activity(who, activity_type="home_visit"), body=_fixed({"content": "Went well."})),
+    Entry("POST", "/api/activities/{id}/home-visit-report", REVIEWERS, make=lambda org, who: org.activity(who, activity_type="home_visit"), body=_fixed({"content": "Went well."}), owner="member"),
+    # statistics
+    Entry("GET", "/api/stats/me", EVERYONE, query="year=2026"),
+    Entry("GET", "/api/stats/organization", REVIEWERS, query="year=2026"),
+    # Bufdir exports
+    Entry("POST", "/api/exports/bufdir", REVIEWERS, body=_fixed({"period_start": "2026-01-01", "period_end": "2026-01-31", "format": "json"}), statuses=frozenset({202})),
+    Entry("GET", "/api/exports", REVIEWERS),
+    Entry("GET", "/api/exports/{id}", REVIEWERS, make=lambda org, who: org.export(), owner="member", note="API.md gives exports to coordinator/admin"),
+    # learning platform
+    Entry("POST", "/api/tasks", CONTENT, body=_fixed({"title": "T", "content": "C", "answer": "A", "description": "D", "type": "exam", "difficulty": "hard"})),
+    Entry("GET", "/api/tasks", EVERYONE),
+    Entry("GET", "/api/tasks/{id}", EVERYONE, make=lambda org, who: org.task(), owner="member"),
+    Entry("POST", "/api/classes", EVERYONE, body=_fixed({"class_type": "individual", "max_participants": 1, "scheduled_at": "2030-01-01T10:00:00Z"})),
+    Entry("GET", "/api/classes", EVERYONE),
+    Entry("GET", "/api/classes/{id}", EVERYONE, make=lambda org, who: org.klass(org.new_member()), owner="member"),
+    Entry("POST", "/api/classes/{id}/confirm", EVERYONE, make=lambda org, who: org.klass(who), note="the host"),
+    Entry("POST", "/api/classes/{id}/confirm", CONTENT, make=lambda org, who: org.klass(org.new_member()), owner="member"),
+    Entry("POST", "/api/classes/{id}/join", EVERYONE, make=lambda org, who: org.klass(org.new_member()), owner="member"),
+    Entry("POST", "/api/classes/{id}/cancel", EVERYONE, make=lambda org, who: org.klass(who), note="the host"),
+    Entry("POST", "/api/classes/{id}/cancel", frozenset({"admin"}), make=lambda org, who: org.klass(org.new_member()), owner="member"),
+    Entry("POST", "/api/classes/{id}/tasks", EVERYONE, make=lambda org, who: org.klass(who), body=lambda org, who: {"task_id": org.task()}, note="the host"),
+    Entry("POST", "/api/classes/{id}/tasks", CONTENT, make=lambda org, who: org.klass(org.new_member()), body=lambda org, who: {"task_id": org.task()}, owner="member"),
+    Entry("POST", "/api/classes/{id}/complete", CONTENT, make=lambda org, who: org.klass(org.new_member(), scheduled=True), owner="member"),
+    Entry("GET", "/api/user-activities", EVERYONE),
+    Entry("GET", "/api/user-activities/{id}", EVERYONE, make=lambda org, who: org.user_activity(who)),
+    Entry("POST", "/api/user-activities/{id}/complete", EVERYONE, make=lambda org, who: org.user_activity(who)),
+]
+
+CROSS = [entry for entry in TABLE if entry.owner == "caller" or not any(e.method == entry.method and e.path == entry.path and e.owner == "caller" for e in TABLE)]
+
+
+def test_the_table_names_every_route_of_template_yaml(stack: Stack):
+    """A route added to template.yaml without an entry here fails, so the matrix never silently misses one."""
+    in_table = {(entry.method, entry.path) for entry in TABLE}
+    missing = sorted(route.key for route, _ in stack.routes() if (route.method, route.path) not in in_table)
+    assert not missing, f"add these routes to TABLE in {__file__}: {missing}"
+
+
+# ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def orgs(api: Api) -> tuple[Org, Org]:
+    return Org(api, "matrix-a"), Org(api, "matrix-b")
+
+
+@pytest.fixture(scope="module")
+def b_world(orgs: tuple[Org, Org], stack: Stack) -> dict[str, str]:
+    """One resource of organization B per entry with an id (created once), and data of every kind."""
+    _, b = orgs
+    made: dict[str, str] = {}
+    for entry in CROSS:
+        if entry.make is None or not _served(stack, entry):
+            continue
+        try:
+            made[entry.key] = entry.make(b, b.person("member"))
+        except pytest.skip.Exception as skipped:
+            made[entry.key] = f"skip:{skipped.msg}"
+    try:
+        b.progress(b.person("member"), "shared-item")
+        b.progress(b.person("admin"), "shared-item")
+    except pytest.skip.Exception:
+        pass
+    return made
+
+
+def _served(stack: Stack, entry: Entry) -> bool:
+    return any(route.method == entry.method and route.path == entry.path for route, _ in stack.routes())
+
+
+def _snapshot(org_id: str) -> dict[tuple[str, str], Any]:
+    """Every item of the organization in the table (a test-only Scan)."""
+    import boto3
+    from boto3.dynamodb.conditions import Attr
+
+    from activity_tracker.settings import get_settings
+
+    table = boto3.resource("dynamodb").Table(get_settings().table_name)
+    items: dict[tuple[str, str], Any] = {}
+    kwargs: dict[str, Any] = {"FilterExpression": Attr("pk").begins_with(f"ORG#{org_id}") | Attr("organization_id").eq(org_id), "ConsistentRead": True}
+    while True:
+        page = table.scan(**kwargs)
+        for item in page["Items"]:
+            items[(item["pk"], item["sk"])] = item
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _path(entry: Entry, resource_id: str | None) -> str:
+    path = re.sub(r"\{[^}]+\}", resource_id or "", entry.path)
+    return f"{path}?{entry.query}" if entry.query else path
+
+
+def _call(api: Api, entry: Entry, org: Org, who: Person, resource_id: str | None) -> Reply:
+    body = entry.body(org, who) if entry.body else None
+    if body is None and entry.method in ("POST", "PATCH", "PUT"):
+        body = {}  # an action without fields (confirm, join, restore, ...) gets an empty JSON object
+    return api.call(entry.method, _path(entry, resource_id), who, body)
+
+
+def _leaks(reply: Reply, b: Org) -> list[str]:
+    text = json.dumps(reply.body)
+    return sorted(marker for marker in {b.id, *b.ids} if marker and marker in text)
+
+
+# ---------------------------------------------------------------- tests
+@pytest.mark.parametrize("entry", CROSS, ids=[e.key for e in CROSS])
+def test_ids_of_another_organization_are_404_and_change_nothing(api: Api, stack: Stack, orgs: tuple[Org, Org], b_world: dict[str, str], entry: Entry):
+    if not _served(stack, entry):
+        pytest.skip(f"{entry.method} {entry.path} is not in template.yaml yet")
+    a, b = orgs
+    resource_id = None
+    if entry.make is not None:
+        resource_id = b_world.get(entry.key, "skip:no resource")
+        if resource_id.startswith("skip:"):
+            pytest.skip(resource_id[5:])
+    before = _snapshot(b.id)
+    assert before, "organization B has items to protect"
+    problems = []
+    for role in ROLES:
+        who = a.person(role)
+        reply = _call(api, entry, a, who, resource_id)
+        assert reply.status < 500, f"{role}: {entry.method} {entry.path} answered {reply.status} {reply.body}"
+        if resource_id is not None:
+            random_reply = _call(api, entry, a, who, str(uuid.uuid4()))
+            if reply.status != random_reply.status or reply.status not in (403, 404):
+                problems.append(f"{role}: B's id answered {reply.status}, a random id {random_reply.status} (both must be 404, or 403 for a role that may not)")
+            elif role in _allowed_anywhere(entry) and reply.status != 404:
+                problems.append(f"{role} may use this route but B's id answered {reply.status}, not 404")
+            if reply.status == 404 and reply.body["error"]["code"] != "not_found":
+                problems.append(f"{role}: 404 with code {reply.body['error']['code']}")
+        leaks = _leaks(reply, b)
+        if leaks:
+            problems.append(f"{role}: the answer carries organization B's ids {leaks}")
+    assert not problems, "\n".join(problems)
+    assert _snapshot(b.id) == before, f"{entry.method} {entry.path} called from organization A changed organization B's items"
+
+
+def _allowed_anywhere(entry: Entry) -> frozenset[str]:
+    return frozenset().union(*(e.allowed for e in TABLE if e.method == entry.method and e.path == entry.path))
+
+
+ROLE_CASES = [(entry, role) for entry in TABLE for role in ROLES]
+
+
+@pytest.mark.parametrize(("entry", "role"), ROLE_CASES, ids=[f"{e.key}-{r}" for e, r in ROLE_CASES])
+def test_each_role_gets_exactly_the_access_api_md_grants(api: Api, stack: Stack, orgs: tuple[Org, Org], entry: Entry, role: str):
+    if not _served(stack, entry):
+        pytest.skip(f"{entry.method} {entry.path} is not in template.yaml yet")
+    a, _ = orgs
+    who = a.person(role)
+    resource_id = None
+    if entry.make is not None:
+        resource_id = entry.make(a, who if entry.owner == "caller" else a.new_member())
+    reply = _call(api, entry, a, who, resource_id)
+    where = f"{role} on {entry.key}{' (' + entry.note + ')' if entry.note else ''}: {reply.status} {reply.body}"
+    if role in entry.allowed:
+        ok = reply.status in entry.statuses if entry.statuses else 200 <= reply.status < 300
+        assert ok, f"API.md allows {where}"
+    else:
+        assert reply.status == 403 and reply.body["error"]["code"] == "forbidden", f"API.md does not allow {where}"
+    _conforms_to_openapi(entry, reply)
+
+
+def _conforms_to_openapi(entry: Entry, reply: Reply) -> None:
+    """The answer (real data, success or 403) is documented in docs/openapi.json: status and body."""
+    from jsonschema import Draft202012Validator
+
+    from local.openapi import OPENAPI_FILE
+
+    document = _openapi(str(OPENAPI_FILE))
+    operation = document["paths"].get(entry.path, {}).get(entry.method.lower())
+    assert operation, f"{entry.method} {entry.path} is not in docs/openapi.json: run `make openapi`"
+    response = operation["responses"].get(str(reply.status))
+    assert response, f"{entry.method} {entry.path} answered {reply.status}, which docs/openapi.json does not document ({sorted(operation['responses'])})"
+    if "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    schema = (response.get("content") or {}).get("application/json", {}).get("schema")
+    if schema is not None and reply.body is not None:
+        errors = sorted(Draft202012Validator({**schema, "components": document["components"]}).iter_errors(reply.body), key=str)
+        assert not errors, f"{entry.method} {entry.path} {reply.status}: the body breaks its documented schema: {errors[0].message} at {list(errors[0].absolute_path)}"
+
+
+@functools.cache
+def _openapi(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def test_the_checks_themselves_see_organization_b(api: Api, orgs: tuple[Org, Org], b_world: dict[str, str]):
+    """Positive control: B's own admin reading B's contact is 200, and the leak check flags it."""
+    _, b = orgs
+    assert _snapshot(b.id), "the snapshot finds organization B's items"
+    contact_id = b_world.get("GET /api/contacts/{id}", "")
+    if not contact_id or contact_id.startswith("skip:"):
+        pytest.skip("no contact in organization B")
+    reply = api.call("GET", f"/api/contacts/{contact_id}", b.person("admin"))
+    assert reply.status == 200 and _leaks(reply, b)
