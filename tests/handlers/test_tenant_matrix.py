@@ -44,14 +44,15 @@ class Org:
     def __init__(self, api: Api, name: str):
         self.api, self.id = api, f"{name}-{uuid.uuid4().hex[:10]}"
         self.people = {role: make_user(api, self.id, role) for role in ROLES}
-        self.ids: set[str] = set()  # every id created in this organization (for leak checks)
+        # every id (and email) created in this organization, for the leak checks
+        self.ids: set[str] = {marker for who in self.people.values() for marker in (who.sub, who.email)}
 
     def person(self, role: str) -> Person:
         return self.people[role]
 
     def new_member(self) -> Person:
         who = make_user(self.api, self.id, "member")
-        self.ids.add(who.sub)
+        self.ids |= {who.sub, who.email}
         return who
 
     def create(self, who: Person, method: str, path: str, body: Any = None, what: str = "") -> dict[str, Any]:

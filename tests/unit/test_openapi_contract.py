@@ -39,18 +39,24 @@ def test_committed_contract_is_what_the_code_generates(generated: dict):
 
 
 def test_contract_is_a_valid_openapi_31_document(generated: dict):
+    import re
+
     from jsonschema import Draft202012Validator
 
     assert generated["openapi"] == "3.1.0"
-    for name, schema in generated["components"]["schemas"].items():
-        Draft202012Validator.check_schema(schema), name
+    for schema in generated["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+    ids = [op["operationId"] for ops in generated["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)), "operationIds are unique"
     for path, ops in generated["paths"].items():
         for method, op in ops.items():
             assert op["operationId"], (method, path)
             assert {"400", "401", "403", "404", "409", "413"} <= set(op["responses"]), (method, path)
             assert any(code.startswith("2") for code in op["responses"]), f"{method} {path} has no success response"
             declared = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
-            assert declared == set(__import__("re").findall(r"\{(\w+)\}", path)), (method, path)
+            assert declared == set(re.findall(r"\{(\w+)\}", path)), (method, path)
+            for param in op.get("parameters", []):
+                assert "null" not in json.dumps(param["schema"]), f"{method} {path}: a query value is never JSON null"
 
 
 def test_generation_is_deterministic(stack: Stack, generated: dict):
@@ -67,6 +73,14 @@ def test_endpoint_metadata_reaches_the_contract(generated: dict):
     error = generated["components"]["schemas"]["Error"]["properties"]["error"]
     assert error["required"] == ["code", "message", "details"]
     assert generated["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_other_success_statuses_and_links_are_documented(generated: dict):
+    create = generated["paths"]["/api/activities"]["post"]["responses"]
+    assert {"200", "201"} <= set(create), "endpoint(responses={200: ...}) documents the idempotent create"
+    assert generated["paths"]["/api/activities/{id}"]["delete"]["responses"]["204"] == {"description": "Done; no body."}
+    links = create["201"]["links"]
+    assert links["ActivitiesGet"] == {"operationId": "ActivitiesGet", "parameters": {"id": "$response.body#/id"}}
 
 
 def test_openapi_check_command_reports_drift(tmp_path, monkeypatch):
