@@ -132,3 +132,19 @@ def classes_of_org(org_id: str) -> str:
 def user_activity_sk(user_activity_id: str) -> str:
     """In the user's partition `ORG#o#USER#u`: their user activities."""
     return f"UA#{user_activity_id}"
+
+
+# --- Bufdir exports (issue 7)
+def export_pk(org_id: str, export_id: str) -> str:
+    return f"ORG#{org_id}#EXPORT#{export_id}"
+
+
+EXPORT_SK = "EXPORT"
+
+
+def exports_of_org(org_id: str) -> str:
+    """GSI2 partition: the organization's exports, by `created_at#id`."""
+    return f"ORG#{org_id}#EXPORTS"
+
+
+ALL_ORGANIZATIONS = "ORGS"  # GSI2 partition of every organization (the scheduled export walks it)
