@@ -75,4 +75,8 @@ def expected_counters(org_id: str) -> dict[tuple[str, str], dict[str, int]]:
         for key, fields in contribution({"type": "ACTIVITY", **image}).items():
             for name, value in fields.items():
                 total[key][name] = total[key].get(name, 0) + value
+    for (pk, sk), fields in list(total.items()):  # active_users: user months with a counted activity
+        if "#USER#" in pk and fields.get("activity_count", 0) > 0:
+            org_month = total[(pk.split("#USER#", 1)[0], sk)]
+            org_month["active_users"] = org_month.get("active_users", 0) + 1
     return {key: {n: v for n, v in fields.items() if v} for key, fields in total.items() if any(fields.values())}
