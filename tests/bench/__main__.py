@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def main(selected: list[str]) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("DYNAMODB_READ_TIMEOUT_SECONDS", "120")  # the local store is slow with big tables; DynamoDB is not
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

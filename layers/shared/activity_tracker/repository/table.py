@@ -24,7 +24,7 @@ class TableMeta:
     region = REGION
     max_retry_attempts = 3
     connect_timeout_seconds = 2
-    read_timeout_seconds = 5
+    read_timeout_seconds = int(os.environ.get("DYNAMODB_READ_TIMEOUT_SECONDS", "5"))
 
 
 class TableItem(Model):
