@@ -102,3 +102,33 @@ CONTACT_SK = "CONTACT"
 def contacts_of_org(org_id: str) -> str:
     """GSI2 partition: the organization's contacts, sorted by `lower-case name#id`."""
     return f"ORG#{org_id}#CONTACTS"
+
+
+# --- learning platform (issue 6)
+def task_pk(org_id: str, task_id: str) -> str:
+    return f"ORG#{org_id}#TASK#{task_id}"
+
+
+TASK_SK = "TASK"
+
+
+def tasks_of_org(org_id: str) -> str:
+    """GSI2 partition: the organization's tasks, by `created_at#id`."""
+    return f"ORG#{org_id}#TASKS"
+
+
+def class_pk(org_id: str, class_id: str) -> str:
+    return f"ORG#{org_id}#CLASS#{class_id}"
+
+
+CLASS_SK = "CLASS"
+
+
+def classes_of_org(org_id: str) -> str:
+    """GSI2 partition: the organization's classes, by `scheduled_at#id`."""
+    return f"ORG#{org_id}#CLASSES"
+
+
+def user_activity_sk(user_activity_id: str) -> str:
+    """In the user's partition `ORG#o#USER#u`: their user activities."""
+    return f"UA#{user_activity_id}"

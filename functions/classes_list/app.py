@@ -1,0 +1,7 @@
+"""GET /api/classes"""
+
+from activity_tracker.api import endpoint
+from activity_tracker.logic.learning import list_classes
+from activity_tracker.models.learning import ClassListQuery
+
+handler = endpoint(list_classes, query=ClassListQuery)

@@ -1,0 +1,7 @@
+"""POST /api/tasks"""
+
+from activity_tracker.api import endpoint
+from activity_tracker.logic.learning import create_task
+from activity_tracker.models.learning import TaskCreate
+
+handler = endpoint(create_task, status=201, body=TaskCreate)

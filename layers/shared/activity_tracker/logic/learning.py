@@ -1,0 +1,293 @@
+"""Users administration, tasks, virtual classes and user activities (API.md, Users and Learning
+platform). Every write touching a class and a user activity is one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from activity_tracker import keys
+from activity_tracker.access import require_role
+from activity_tracker.api import Request, Response
+from activity_tracker.clock import iso, new_id, now, now_iso
+from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed, rule_violation
+from activity_tracker.models.learning import (
+    AttachTask,
+    ClassCreate,
+    ClassListQuery,
+    PageQuery,
+    TaskCreate,
+    TaskListQuery,
+    UserActivityListQuery,
+    UserAdminPatch,
+    class_dto,
+    task_dto,
+    user_activity_dto,
+)
+from activity_tracker.models.user import user_dto
+from activity_tracker.pagination import collect, decode_cursor
+from activity_tracker.repository import learning as repo
+from activity_tracker.repository import users
+from activity_tracker.repository.learning import ClassItem, TaskItem, UserActivityItem
+from activity_tracker.repository.table import connection
+from activity_tracker.vocabulary import CONTENT_ROLES, USER_LISTING_ROLES
+
+OPEN_STATUSES = ("pending", "scheduled")
+MAX_TRANSACTION = 100
+
+
+def _detail(field: str, rule: str, message: str) -> list[dict[str, str]]:
+    return [{"field": field, "rule": rule, "message": message}]
+
+
+# ---------------------------------------------------------------- users
+def list_users(request: Request, user: Any) -> dict[str, Any]:
+    require_role(user, USER_LISTING_ROLES, "list users")
+    query: PageQuery = request.params
+    partition = keys.users_of_org(request.caller.org_id)
+    start = decode_cursor(query.cursor, ("pk", "sk", "gsi1pk", "gsi1sk"), ("gsi1pk", partition))
+    found = users.UserItem.by_organization.query(partition, limit=query.limit, page_size=query.limit, last_evaluated_key=repo.start_key(start))
+    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, "gsi1"))
+    return {"items": [user_dto(it) for it in items], "next_cursor": cursor}
+
+
+def patch_user(request: Request, user: Any) -> dict[str, Any]:
+    require_role(user, {"admin"}, "change users")
+    patch: UserAdminPatch = request.body
+    target = users.get(request.caller.org_id, request.path["id"], consistent=True)
+    if target is None:
+        raise NotFound("user")
+    changes = {name: getattr(patch, name) for name in patch.model_fields_set}
+    if target.id == user.id and (changes.get("role", "admin") != "admin" or changes.get("active", True) is False):
+        raise rule_violation("role" if "role" in changes else "active", "admin_cannot_demote_self", "An admin cannot demote or deactivate themself.", status=403)
+    if changes:
+        users.update_fields(target, changes)
+    return user_dto(target)
+
+
+# ---------------------------------------------------------------- tasks
+def create_task(request: Request, user: Any) -> Response:
+    require_role(user, CONTENT_ROLES, "create tasks")
+    body: TaskCreate = request.body
+    org_id, task_id, moment = request.caller.org_id, new_id(), now_iso()
+    item = TaskItem(
+        keys.task_pk(org_id, task_id), keys.TASK_SK, entity="TASK", id=task_id, organization_id=org_id,
+        title=body.title.strip(), content=body.content, answer=body.answer, description=body.description, type=body.type,
+        difficulty=body.difficulty, created_by_user_id=user.id, created_at=moment, updated_at=moment,
+        gsi2pk=keys.tasks_of_org(org_id), gsi2sk=f"{moment}#{task_id}",
+    )  # fmt: skip
+    item.save(condition=TaskItem.pk.does_not_exist())
+    return Response(201, task_dto(item, with_answer=True))
+
+
+def list_tasks(request: Request, user: Any) -> dict[str, Any]:
+    query: TaskListQuery = request.params
+    partition = keys.tasks_of_org(request.caller.org_id)
+    start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition))
+    condition = None
+    if query.type:
+        condition = TaskItem.type == query.type
+    if query.difficulty:
+        part = TaskItem.difficulty == query.difficulty
+        condition = part if condition is None else condition & part
+    found = TaskItem.by_organization.query(partition, filter_condition=condition, scan_index_forward=False, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=repo.start_key(start))
+    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, "gsi2"))
+    return {"items": [task_dto(it, with_answer=user.role in CONTENT_ROLES) for it in items], "next_cursor": cursor}
+
+
+def get_task(request: Request, user: Any) -> dict[str, Any]:
+    item = repo.get_task(request.caller.org_id, request.path["id"])
+    if item is None:
+        raise NotFound("task")
+    return task_dto(item, with_answer=user.role in CONTENT_ROLES)
+
+
+# ---------------------------------------------------------------- classes
+def _scheduled_at(raw: str) -> str:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed("The request is not valid.", _detail("scheduled_at", "scheduled_at_valid", "scheduled_at must be an ISO 8601 date-time")) from None
+    if moment.tzinfo is None:
+        raise ValidationFailed("The request is not valid.", _detail("scheduled_at", "scheduled_at_valid", "scheduled_at needs a time zone (Z or an offset)"))
+    if moment < now():
+        raise ValidationFailed("The request is not valid.", _detail("scheduled_at", "scheduled_at_in_future", "a class is booked for a time to come"))
+    return iso(moment.astimezone(UTC))
+
+
+def _class(request: Request) -> ClassItem:
+    item = repo.get_class(request.caller.org_id, request.path["id"])
+    if item is None:
+        raise NotFound("class")
+    return item
+
+
+def _members(klass: ClassItem) -> dict[str, str]:
+    """user id -> that member's user-activity id, the host included."""
+    return dict(entry.split("|", 1) for entry in (klass.member_activities or set()))
+
+
+def book_class(request: Request, user: Any) -> Response:
+    body: ClassCreate = request.body
+    max_participants = body.max_participants if body.max_participants is not None else (1 if body.class_type == "individual" else 10)
+    if body.class_type == "individual" and max_participants != 1:
+        raise ValidationFailed("The request is not valid.", _detail("max_participants", "individual_class_holds_one", "an individual class has max_participants 1"))
+    org_id, class_id, ua_id, moment = request.caller.org_id, new_id(), new_id(), now_iso()
+    scheduled = _scheduled_at(body.scheduled_at)
+    klass = ClassItem(
+        keys.class_pk(org_id, class_id), keys.CLASS_SK, entity="CLASS", id=class_id, organization_id=org_id, host_id=user.id,
+        class_type=body.class_type, max_participants=max_participants, current_participants=0, participant_ids=None,
+        member_activities={f"{user.id}|{ua_id}"}, status="pending", scheduled_at=scheduled, title=body.title, task_ids=None,
+        created_at=moment, updated_at=moment, gsi2pk=keys.classes_of_org(org_id), gsi2sk=f"{scheduled}#{class_id}",
+    )  # fmt: skip
+    host_activity = repo.new_user_activity(org_id, user.id, class_id, "anfitrion", moment, ua_id)
+    with TransactWrite(connection=connection()) as tx:
+        tx.save(klass, condition=ClassItem.pk.does_not_exist())
+        tx.save(host_activity, condition=UserActivityItem.pk.does_not_exist())
+    return Response(201, class_dto(klass))
+
+
+def list_classes(request: Request, user: Any) -> dict[str, Any]:
+    query: ClassListQuery = request.params
+    partition = keys.classes_of_org(request.caller.org_id)
+    start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition))
+    if query.from_ and query.to:
+        range_key = ClassItem.gsi2sk.between(query.from_, query.to + "~")
+    elif query.from_:
+        range_key = ClassItem.gsi2sk >= query.from_
+    elif query.to:
+        range_key = ClassItem.gsi2sk <= query.to + "~"
+    else:
+        range_key = None
+    condition = ClassItem.status == query.status if query.status else None
+    found = ClassItem.by_organization.query(partition, range_key, filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=repo.start_key(start))
+    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, "gsi2"))
+    return {"items": [class_dto(it) for it in items], "next_cursor": cursor}
+
+
+def get_class(request: Request, user: Any) -> dict[str, Any]:
+    return class_dto(_class(request))
+
+
+def _transition(request: Request, allowed_from: tuple[str, ...], to: str) -> dict[str, Any]:
+    klass = _class(request)
+    if klass.status not in allowed_from:
+        raise Conflict(f"A {klass.status} class cannot become {to}.", _detail("status", "invalid_transition", f"{klass.status} → {to}"), code="invalid_transition")
+    try:
+        klass.update(actions=[ClassItem.status.set(to), ClassItem.updated_at.set(now_iso())], condition=ClassItem.status.is_in(*allowed_from))
+    except Exception as error:  # the status changed since it was read
+        if "ConditionalCheckFailed" in str(error):
+            raise Conflict("The class changed meanwhile.", code="invalid_transition") from None
+        raise
+    return class_dto(klass)
+
+
+def confirm_class(request: Request, user: Any) -> dict[str, Any]:
+    klass = _class(request)
+    if klass.host_id != user.id and user.role not in CONTENT_ROLES:
+        raise Forbidden("Only the host, a moderator or an admin may confirm a class.")
+    return _transition(request, ("pending",), "scheduled")
+
+
+def cancel_class(request: Request, user: Any) -> dict[str, Any]:
+    klass = _class(request)
+    if klass.host_id != user.id and user.role != "admin":
+        raise Forbidden("Only the host or an admin may cancel a class.")
+    return _transition(request, OPEN_STATUSES, "cancelled")
+
+
+def join_class(request: Request, user: Any) -> dict[str, Any]:
+    """Capacity, "once" and the open status are conditions on the class item, checked atomically
+    with the participant's user activity in one transaction."""
+    org_id, class_id, ua_id, moment = request.caller.org_id, request.path["id"], new_id(), now_iso()
+    klass = ClassItem(keys.class_pk(org_id, class_id), keys.CLASS_SK)
+    activity = repo.new_user_activity(org_id, user.id, class_id, "participante", moment, ua_id)
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(
+                klass,
+                actions=[ClassItem.current_participants.add(1), ClassItem.participant_ids.add({user.id}), ClassItem.member_activities.add({f"{user.id}|{ua_id}"}), ClassItem.updated_at.set(moment)],
+                condition=ClassItem.pk.exists() & ClassItem.status.is_in(*OPEN_STATUSES) & (ClassItem.current_participants < ClassItem.max_participants)
+                & ~ClassItem.participant_ids.contains(user.id) & (ClassItem.host_id != user.id),
+            )  # fmt: skip
+            tx.save(activity, condition=UserActivityItem.pk.does_not_exist())
+    except TransactWriteError:
+        current = repo.get_class(org_id, class_id)
+        if current is None:
+            raise NotFound("class") from None
+        if current.status not in OPEN_STATUSES:
+            raise Conflict(f"A {current.status} class takes no one.", _detail("status", "invalid_transition", f"{current.status} classes refuse joins"), code="invalid_transition") from None
+        if current.host_id == user.id or user.id in (current.participant_ids or set()):
+            raise Conflict("You are in this class already.", _detail("class_id", "conflict", "joined already")) from None
+        if current.current_participants >= current.max_participants:
+            raise Conflict("The class is full.", _detail("class_id", "class_full", f"{int(current.max_participants)} of {int(current.max_participants)} places taken"), code="class_full") from None
+        raise Conflict("The class changed meanwhile; try again.") from None
+    return class_dto(_class(request))
+
+
+def _each_member_activity(klass: ClassItem, actions: list[Any]) -> None:
+    """Apply `actions` to every member's user activity, in transactions of at most 100 writes."""
+    targets = [UserActivityItem(keys.user_pk(klass.organization_id, uid), keys.user_activity_sk(ua_id)) for uid, ua_id in sorted(_members(klass).items())]
+    for start in range(0, len(targets), MAX_TRANSACTION):
+        with TransactWrite(connection=connection()) as tx:
+            for target in targets[start : start + MAX_TRANSACTION]:
+                tx.update(target, actions=actions, condition=UserActivityItem.pk.exists())
+
+
+def attach_task(request: Request, user: Any) -> dict[str, Any]:
+    body: AttachTask = request.body
+    klass = _class(request)
+    if klass.host_id != user.id and user.role not in CONTENT_ROLES:
+        raise Forbidden("Only the host, a moderator or an admin may attach tasks.")
+    if repo.get_task(request.caller.org_id, body.task_id) is None:
+        raise NotFound("task")
+    _each_member_activity(klass, [UserActivityItem.task_id.set(body.task_id), UserActivityItem.updated_at.set(now_iso())])
+    klass.update(actions=[ClassItem.task_ids.add({body.task_id}), ClassItem.updated_at.set(now_iso())])
+    return class_dto(klass)
+
+
+def complete_class(request: Request, user: Any) -> dict[str, Any]:
+    """Every member's user activity is completed first (idempotent), then the class; a retry after
+    a failure half-way finishes the job and counts nothing twice."""
+    require_role(user, CONTENT_ROLES, "complete classes")
+    klass = _class(request)
+    if klass.status not in OPEN_STATUSES:
+        raise Conflict(f"A {klass.status} class cannot be completed.", _detail("status", "invalid_transition", f"{klass.status} → completed"), code="invalid_transition")
+    _each_member_activity(klass, [UserActivityItem.completed.set(True), UserActivityItem.updated_at.set(now_iso())])
+    return _transition(request, OPEN_STATUSES, "completed")
+
+
+# ---------------------------------------------------------------- user activities
+def list_user_activities(request: Request, user: Any) -> dict[str, Any]:
+    query: UserActivityListQuery = request.params
+    partition = keys.user_pk(request.caller.org_id, user.id)
+    start = decode_cursor(query.cursor, ("pk", "sk"), ("pk", partition))
+    condition = None
+    for attribute, value in ((UserActivityItem.completed, query.completed), (UserActivityItem.role, query.role), (UserActivityItem.class_id, query.class_id), (UserActivityItem.task_id, query.task_id)):
+        if value is not None:
+            part = attribute == value
+            condition = part if condition is None else condition & part
+    found = UserActivityItem.query(partition, UserActivityItem.sk.startswith("UA#"), filter_condition=condition, limit=query.limit, page_size=100, last_evaluated_key=repo.start_key(start))
+    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, None))
+    return {"items": [user_activity_dto(it) for it in items], "next_cursor": cursor}
+
+
+def _user_activity(request: Request, user: Any) -> UserActivityItem:
+    item = repo.get_user_activity(request.caller.org_id, user.id, request.path["id"])
+    if item is None:
+        raise NotFound("user activity")
+    return item
+
+
+def get_user_activity(request: Request, user: Any) -> dict[str, Any]:
+    return user_activity_dto(_user_activity(request, user))
+
+
+def complete_user_activity(request: Request, user: Any) -> dict[str, Any]:
+    item = _user_activity(request, user)
+    if not item.completed:
+        item.update(actions=[UserActivityItem.completed.set(True), UserActivityItem.updated_at.set(now_iso())], condition=UserActivityItem.pk.exists())
+    return user_activity_dto(item)

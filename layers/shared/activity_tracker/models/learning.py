@@ -1,0 +1,89 @@
+"""Learning platform (seeds: users, UserActivity): users administration, tasks, virtual classes
+and user activities."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from activity_tracker.models.base import QueryModel, RequestModel
+
+TASK_FIELDS = ("id", "organization_id", "title", "content", "answer", "description", "type", "difficulty", "created_by_user_id", "created_at", "updated_at")
+CLASS_FIELDS = ("id", "organization_id", "host_id", "class_type", "max_participants", "current_participants", "participant_ids", "status", "scheduled_at", "title", "task_ids", "created_at", "updated_at")
+USER_ACTIVITY_FIELDS = ("id", "user_id", "task_id", "class_id", "role", "completed", "created_at", "updated_at")
+
+
+class UserAdminPatch(RequestModel):
+    """`PATCH /api/users/{id}` (admin): role and active only."""
+
+    server_owned = frozenset({"id", "email", "organization_id", "total_classes", "created_at", "updated_at"})
+
+    role: Literal["member", "moderator", "coordinator", "admin"] = None  # type: ignore[assignment]
+    active: bool = None  # type: ignore[assignment]
+
+
+class PageQuery(QueryModel):
+    limit: int = Field(25, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=2048)
+
+
+class TaskCreate(RequestModel):
+    server_owned = frozenset({"id", "organization_id", "created_by_user_id", "created_at", "updated_at"})
+
+    title: str = Field(min_length=1, max_length=300)
+    content: str = Field("", max_length=100_000)
+    answer: str = Field("", max_length=100_000)
+    description: str = Field("", max_length=2_000)
+    type: Literal["exam", "audio", "video", "reading"]
+    difficulty: Literal["easy", "medium", "hard"]
+
+
+class TaskListQuery(PageQuery):
+    type: Literal["exam", "audio", "video", "reading"] | None = None
+    difficulty: Literal["easy", "medium", "hard"] | None = None
+
+
+class ClassCreate(RequestModel):
+    server_owned = frozenset({"id", "organization_id", "host_id", "current_participants", "participant_ids", "status", "task_ids", "created_at", "updated_at"})
+
+    class_type: Literal["individual", "grupal"]
+    max_participants: int = Field(None, ge=1, le=100)  # type: ignore[assignment]  # individual: 1 (the default)
+    scheduled_at: str = Field(min_length=10, max_length=40)
+    title: str | None = Field(None, max_length=300)
+
+
+class ClassListQuery(PageQuery):
+    status: Literal["pending", "scheduled", "completed", "cancelled"] | None = None
+    from_: str | None = Field(None, alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class AttachTask(RequestModel):
+    task_id: str = Field(min_length=1, max_length=64)
+
+
+class UserActivityListQuery(PageQuery):
+    completed: bool | None = None
+    role: Literal["anfitrion", "participante"] | None = None
+    class_id: str | None = Field(None, min_length=1, max_length=64)
+    task_id: str | None = Field(None, min_length=1, max_length=64)
+
+
+def task_dto(item: Any, *, with_answer: bool) -> dict[str, Any]:
+    out = {name: getattr(item, name) for name in TASK_FIELDS}
+    if not with_answer:
+        out["answer"] = None
+    return out
+
+
+def class_dto(item: Any) -> dict[str, Any]:
+    out = {name: getattr(item, name) for name in CLASS_FIELDS}
+    out["participant_ids"] = sorted(out["participant_ids"] or [])
+    out["task_ids"] = sorted(out["task_ids"] or [])
+    out["max_participants"], out["current_participants"] = int(out["max_participants"]), int(out["current_participants"])
+    return out
+
+
+def user_activity_dto(item: Any) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in USER_ACTIVITY_FIELDS}

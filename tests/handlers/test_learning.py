@@ -1,0 +1,217 @@
+"""Users administration, tasks, classes with booking and capacity, user activities, completion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from tests.helpers import Api, Person, make_user
+from tests.stream_helpers import consume, recorded
+
+
+def soon(days: int = 3) -> str:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def book(api: Api, host: Person, **fields):
+    return api.call("POST", "/api/classes", host, {"class_type": "grupal", "max_participants": 5, "scheduled_at": soon(), **fields})
+
+
+# ---------------------------------------------------------------- users
+def test_admins_list_users_and_change_role_and_active(api: Api, org_id: str):
+    admin, member = make_user(api, org_id, "admin"), make_user(api, org_id)
+    listed = api.call("GET", "/api/users?limit=1", admin).body
+    rest = api.call("GET", f"/api/users?cursor={listed['next_cursor']}", admin).body
+    assert {u["id"] for u in listed["items"] + rest["items"]} == {admin.sub, member.sub}
+    changed = api.call("PATCH", f"/api/users/{member.sub}", admin, {"role": "coordinator"})
+    assert changed.status == 200 and changed.body["role"] == "coordinator"
+    assert api.call("GET", "/api/users", member).status == 200  # coordinators may list
+    assert api.call("PATCH", f"/api/users/{member.sub}", admin, {"active": False}).body["active"] is False
+    assert api.call("GET", "/api/users/me", member).status == 403
+
+
+@pytest.mark.parametrize("role", ["member"])
+def test_members_cannot_list_or_change_users(api: Api, org_id: str, role: str):
+    who, other = make_user(api, org_id, role), make_user(api, org_id)
+    assert api.call("GET", "/api/users", who).status == 403
+    assert api.call("PATCH", f"/api/users/{other.sub}", who, {"role": "admin"}).status == 403
+    assert api.call("PATCH", f"/api/users/{other.sub}", make_user(api, org_id, "coordinator"), {"role": "admin"}).status == 403
+
+
+def test_an_admin_cannot_demote_or_deactivate_themself(api: Api, org_id: str):
+    admin = make_user(api, org_id, "admin")
+    for body in ({"role": "member"}, {"active": False}):
+        reply = api.call("PATCH", f"/api/users/{admin.sub}", admin, body)
+        assert reply.status == 403 and reply.rules == ["admin_cannot_demote_self"]
+    assert api.call("PATCH", f"/api/users/{admin.sub}", admin, {"role": "admin", "active": True}).status == 200
+
+
+def test_user_admin_validation_and_isolation(api: Api, org_id: str):
+    admin = make_user(api, org_id, "admin")
+    target = make_user(api, org_id)
+    assert api.call("PATCH", f"/api/users/{target.sub}", admin, {"role": "king"}).rules == ["must_be_one_of"]
+    assert api.call("PATCH", f"/api/users/{target.sub}", admin, {"email": "x@y.z"}).rules == ["server_owned_field"]
+    assert api.call("PATCH", f"/api/users/{target.sub}", admin, {"name": "x"}).rules == ["unknown_field"]
+    stranger = make_user(api, org_id + "-b")
+    assert api.call("PATCH", f"/api/users/{stranger.sub}", admin, {"role": "admin"}).status == 404
+
+
+# ---------------------------------------------------------------- tasks
+TASK = {"title": "Hello in sign language", "content": "# Hello", "answer": "wave", "description": "greeting", "type": "video", "difficulty": "easy"}
+
+
+def test_tasks_by_admin_or_moderator_with_filters(api: Api, org_id: str):
+    moderator, member = make_user(api, org_id, "moderator"), make_user(api, org_id)
+    assert api.call("POST", "/api/tasks", member, TASK).status == 403
+    first = api.call("POST", "/api/tasks", moderator, TASK)
+    assert first.status == 201 and first.body["answer"] == "wave"
+    api.call("POST", "/api/tasks", make_user(api, org_id, "admin"), {**TASK, "type": "exam", "difficulty": "hard"})
+    assert [t["type"] for t in api.call("GET", "/api/tasks?type=exam", member).body["items"]] == ["exam"]
+    assert [t["difficulty"] for t in api.call("GET", "/api/tasks?difficulty=easy", member).body["items"]] == ["easy"]
+    assert api.call("GET", "/api/tasks?type=exam&difficulty=easy", member).body["items"] == []
+    shown = api.call("GET", f"/api/tasks/{first.body['id']}", member).body
+    assert shown["title"] == TASK["title"] and shown["answer"] is None  # the answer is not for learners
+    assert api.call("GET", f"/api/tasks/{first.body['id']}", make_user(api, org_id + "-b")).status == 404
+
+
+@pytest.mark.parametrize(("field", "value", "rule"), [("type", "podcast", "must_be_one_of"), ("difficulty", "extreme", "must_be_one_of"), ("title", "", "string_too_short"), ("title", None, "string_type")])
+def test_task_validation(api: Api, org_id: str, field: str, value, rule: str):
+    reply = api.call("POST", "/api/tasks", make_user(api, org_id, "admin"), {**TASK, field: value})
+    assert reply.status == 400 and rule in reply.rules
+    assert api.call("GET", "/api/tasks?type=podcast", make_user(api, org_id)).rules == ["must_be_one_of"]
+
+
+# ---------------------------------------------------------------- classes
+def test_booking_makes_the_caller_host_with_an_anfitrion_activity(api: Api, org_id: str):
+    host = make_user(api, org_id)
+    klass = book(api, host, title="Sign basics")
+    assert klass.status == 201
+    assert (klass.body["host_id"], klass.body["status"], klass.body["current_participants"], klass.body["participant_ids"]) == (host.sub, "pending", 0, [])
+    mine = api.call("GET", f"/api/user-activities?class_id={klass.body['id']}", host).body["items"]
+    assert [(ua["role"], ua["completed"], ua["task_id"]) for ua in mine] == [("anfitrion", False, None)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "rule"),
+    [
+        ({"class_type": "individual", "max_participants": 3}, "individual_class_holds_one"),
+        ({"class_type": "duo"}, "must_be_one_of"),
+        ({"scheduled_at": "2020-01-01T10:00:00Z"}, "scheduled_at_in_future"),
+        ({"scheduled_at": "next tuesday"}, "scheduled_at_valid"),
+        ({"scheduled_at": "2030-01-01T10:00:00"}, "scheduled_at_valid"),
+        ({"max_participants": 0}, "greater_than_equal"),
+        ({"status": "scheduled"}, "server_owned_field"),
+    ],
+)
+def test_booking_validation(api: Api, org_id: str, fields, rule: str):
+    reply = book(api, make_user(api, org_id), **fields)
+    assert reply.status == 400 and rule in reply.rules
+
+
+def test_joining_adds_a_participant_with_a_participante_activity(api: Api, org_id: str):
+    host, learner = make_user(api, org_id), make_user(api, org_id)
+    klass = book(api, host).body
+    joined = api.call("POST", f"/api/classes/{klass['id']}/join", learner)
+    assert joined.status == 200 and joined.body["participant_ids"] == [learner.sub] and joined.body["current_participants"] == 1
+    activities = api.call("GET", "/api/user-activities?role=participante", learner).body["items"]
+    assert [(ua["class_id"], ua["role"]) for ua in activities] == [(klass["id"], "participante")]
+    twice = api.call("POST", f"/api/classes/{klass['id']}/join", learner)
+    assert twice.status == 409 and twice.error["code"] == "conflict"
+    assert api.call("POST", f"/api/classes/{klass['id']}/join", host).error["code"] == "conflict"
+    assert len(api.call("GET", "/api/user-activities", learner).body["items"]) == 1
+
+
+def test_twenty_concurrent_joins_on_a_class_of_five(api: Api, org_id: str):
+    klass = book(api, make_user(api, org_id), max_participants=5).body
+    learners = [make_user(api, org_id) for _ in range(20)]
+    replies = []
+    threads = [threading.Thread(target=lambda who=who: replies.append(api.call("POST", f"/api/classes/{klass['id']}/join", who))) for who in learners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status for r in replies) == [200] * 5 + [409] * 15
+    assert {r.error["code"] for r in replies if r.status == 409} == {"class_full"}
+    final = api.call("GET", f"/api/classes/{klass['id']}", learners[0]).body
+    assert final["current_participants"] == 5 and len(final["participant_ids"]) == 5
+    with_activity = {who.sub for who in learners if api.call("GET", f"/api/user-activities?class_id={klass['id']}", who).body["items"]}
+    assert with_activity == set(final["participant_ids"])  # no participant without a user activity, none without a place
+
+
+def test_an_individual_class_holds_one(api: Api, org_id: str):
+    klass = api.call("POST", "/api/classes", make_user(api, org_id), {"class_type": "individual", "scheduled_at": soon()}).body
+    assert klass["max_participants"] == 1
+    assert api.call("POST", f"/api/classes/{klass['id']}/join", make_user(api, org_id)).status == 200
+    assert api.call("POST", f"/api/classes/{klass['id']}/join", make_user(api, org_id)).error["code"] == "class_full"
+
+
+def test_confirm_cancel_and_what_closed_classes_refuse(api: Api, org_id: str):
+    host, stranger, admin = make_user(api, org_id), make_user(api, org_id), make_user(api, org_id, "admin")
+    klass = book(api, host).body
+    assert api.call("POST", f"/api/classes/{klass['id']}/confirm", stranger).status == 403
+    assert api.call("POST", f"/api/classes/{klass['id']}/confirm", host).body["status"] == "scheduled"
+    assert api.call("POST", f"/api/classes/{klass['id']}/confirm", host).error["code"] == "invalid_transition"
+    assert api.call("POST", f"/api/classes/{klass['id']}/join", stranger).status == 200  # scheduled classes accept joins
+    assert api.call("POST", f"/api/classes/{klass['id']}/cancel", stranger).status == 403
+    assert api.call("POST", f"/api/classes/{klass['id']}/cancel", admin).body["status"] == "cancelled"
+    refused = api.call("POST", f"/api/classes/{klass['id']}/join", make_user(api, org_id))
+    assert refused.status == 409 and refused.error["code"] == "invalid_transition"
+    assert api.call("POST", f"/api/classes/{klass['id']}/complete", admin).error["code"] == "invalid_transition"
+
+
+def test_list_classes_by_status_and_date(api: Api, org_id: str):
+    host = make_user(api, org_id)
+    early, late = book(api, host, scheduled_at=soon(2)).body, book(api, host, scheduled_at=soon(9)).body
+    api.call("POST", f"/api/classes/{late['id']}/confirm", host)
+    assert [c["id"] for c in api.call("GET", "/api/classes", host).body["items"]] == [early["id"], late["id"]]
+    assert [c["id"] for c in api.call("GET", "/api/classes?status=scheduled", host).body["items"]] == [late["id"]]
+    cutoff = (dt.date.today() + dt.timedelta(days=5)).isoformat()
+    assert [c["id"] for c in api.call("GET", f"/api/classes?to={cutoff}", host).body["items"]] == [early["id"]]
+    assert [c["id"] for c in api.call("GET", f"/api/classes?from={cutoff}", host).body["items"]] == [late["id"]]
+    assert api.call("GET", f"/api/classes/{early['id']}", make_user(api, org_id + "-b")).status == 404
+
+
+def test_attaching_a_task_and_completing_the_class(api: Api, org_id: str):
+    host, admin, moderator = make_user(api, org_id), make_user(api, org_id, "admin"), make_user(api, org_id, "moderator")
+    learners = [make_user(api, org_id) for _ in range(2)]
+    klass = book(api, host).body
+    for who in learners:
+        api.call("POST", f"/api/classes/{klass['id']}/join", who)
+    task = api.call("POST", "/api/tasks", admin, TASK).body
+    assert api.call("POST", f"/api/classes/{klass['id']}/tasks", learners[0], {"task_id": task["id"]}).status == 403
+    assert api.call("POST", f"/api/classes/{klass['id']}/tasks", host, {"task_id": "nope"}).status == 404
+    attached = api.call("POST", f"/api/classes/{klass['id']}/tasks", host, {"task_id": task["id"]})
+    assert attached.status == 200 and attached.body["task_ids"] == [task["id"]]
+    for who in [host, *learners]:
+        assert [ua["task_id"] for ua in api.call("GET", f"/api/user-activities?task_id={task['id']}", who).body["items"]] == [task["id"]]
+    assert api.call("POST", f"/api/classes/{klass['id']}/complete", host).status == 403
+    done = api.call("POST", f"/api/classes/{klass['id']}/complete", moderator)
+    assert done.status == 200 and done.body["status"] == "completed"
+    for who in [host, *learners]:
+        assert [ua["completed"] for ua in api.call("GET", "/api/user-activities?completed=true", who).body["items"]] == [True]
+    consume(api, recorded(api.stack, org_id))
+    consume(api, recorded(api.stack, org_id))
+    assert [api.call("GET", "/api/users/me", who).body["total_classes"] for who in [host, *learners]] == [1, 1, 1]
+
+
+def test_completing_a_user_activity_is_idempotent_and_counts_once(api: Api, org_id: str):
+    host = make_user(api, org_id)
+    book(api, host)
+    ua = api.call("GET", "/api/user-activities", host).body["items"][0]
+    first = api.call("POST", f"/api/user-activities/{ua['id']}/complete", host)
+    again = api.call("POST", f"/api/user-activities/{ua['id']}/complete", host)
+    assert first.status == again.status == 200 and again.body["completed"] is True
+    assert api.call("GET", f"/api/user-activities/{ua['id']}", host).body["completed"] is True
+    assert api.call("GET", f"/api/user-activities/{ua['id']}", make_user(api, org_id)).status == 404  # another's
+    consume(api, recorded(api.stack, org_id))
+    consume(api, recorded(api.stack, org_id))
+    assert api.call("GET", "/api/users/me", host).body["total_classes"] == 1
+
+
+def test_user_activity_queries(api: Api, org_id: str):
+    who = make_user(api, org_id)
+    assert api.call("GET", "/api/user-activities?completed=maybe", who).rules == ["bool_parsing"]
+    assert api.call("GET", "/api/user-activities?role=guest", who).rules == ["must_be_one_of"]
+    assert api.call("GET", "/api/user-activities", who).body == {"items": [], "next_cursor": None}
