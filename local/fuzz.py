@@ -33,26 +33,29 @@ def local_stack(admin_emails: str, timeout: float = 60) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
     env.update({"PORT": str(port), "ADMIN_EMAILS": admin_emails, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_LOG_LEVEL": "WARNING"})
-    with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "local.log"
-        with open(log, "w") as out:
-            process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.time() + timeout
-            while "ready" not in log.read_text().splitlines():
-                if process.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"the local runner did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-            yield f"http://127.0.0.1:{port}"
-        finally:
+    log = Path(tempfile.gettempdir()) / f"activity-tracker-fuzz-{port}.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + timeout
+        while "ready" not in log.read_text().splitlines():
+            if process.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"the local runner did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        died = process.poll()
+        if died is None:
             process.send_signal(2)
             try:
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
-            errors = [line for line in log.read_text().splitlines() if "Traceback" in line or " failed" in line]
-            if errors:
-                print(f"local runner log had {len(errors)} error line(s):\n" + log.read_text()[-5000:], file=sys.stderr)
+        else:
+            print(f"the local runner exited during the run (code {died}); its log: {log}\n" + log.read_text()[-5000:], file=sys.stderr)
+        errors = [line for line in log.read_text().splitlines() if "Traceback" in line or " failed" in line]
+        if errors:
+            print(f"local runner log ({log}) had {len(errors)} error line(s):\n" + log.read_text()[-5000:], file=sys.stderr)
 
 
 def main(max_examples: int = 100, extra: list[str] | None = None) -> int:

@@ -363,3 +363,46 @@ def test_the_checks_themselves_see_organization_b(api: Api, orgs: tuple[Org, Org
         pytest.skip("no contact in organization B")
     reply = api.call("GET", f"/api/contacts/{contact_id}", b.person("admin"))
     assert reply.status == 200 and _leaks(reply, b)
+
+
+# ---------------------------------------------------------------- ids of organization B inside a body
+@dataclass(frozen=True)
+class Reference:
+    """A body that names organization B's ids (a contact, a task, users), sent by A's admin."""
+
+    method: str
+    path: str
+    body: Callable[[Org, Org], Any]  # (a, b) -> body naming B's ids
+    make: Make | None = None  # A's resource for the path's {id}
+    rejected_per_item: bool = False  # a batch answers per item: every item must be rejected
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+REFERENCES = [
+    Reference("POST", "/api/activities", lambda a, b: {"activity_date": "2026-01-20", "activity_type": "meeting", "contact_id": b.contact(b.person("member"))}),
+    Reference("PATCH", "/api/activities/{id}", lambda a, b: {"contact_id": b.contact(b.person("member"))}, make=lambda org, who: org.activity(who)),
+    Reference("POST", "/api/activities", lambda a, b: {"activity_date": "2026-01-21", "activity_type": "meeting", "user_id": b.person("member").sub}),
+    Reference("POST", "/api/activities/bulk", lambda a, b: {"user_ids": [b.person("member").sub], "activity": {"activity_date": "2026-01-22", "activity_type": "meeting"}}, rejected_per_item=True),
+    Reference("POST", "/api/classes/{id}/tasks", lambda a, b: {"task_id": b.task()}, make=lambda org, who: org.klass(who)),
+]
+
+
+@pytest.mark.parametrize("ref", REFERENCES, ids=[f"{r.key} ({i})" for i, r in enumerate(REFERENCES)])
+def test_a_body_naming_another_organizations_ids_is_refused(api: Api, stack: Stack, orgs: tuple[Org, Org], ref: Reference):
+    if not any(route.method == ref.method and route.path == ref.path for route, _ in stack.routes()):
+        pytest.skip(f"{ref.key} is not in template.yaml yet")
+    a, b = orgs
+    admin = a.person("admin")
+    body = ref.body(a, b)
+    path = re.sub(r"\{[^}]+\}", ref.make(a, admin) if ref.make else "", ref.path)
+    before = _snapshot(b.id)
+    reply = api.call(ref.method, path, admin, body)
+    if ref.rejected_per_item and 200 <= reply.status < 300:
+        outcomes = [result.get("outcome") for result in reply.body["results"]]
+        assert outcomes and set(outcomes) == {"rejected"}, f"{ref.key} accepted organization B's ids: {reply.body}"
+    else:
+        assert reply.status in (400, 404), f"{ref.key} with organization B's ids answered {reply.status} {reply.body}"
+    assert _snapshot(b.id) == before
