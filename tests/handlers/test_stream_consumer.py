@@ -223,3 +223,19 @@ def test_a_later_record_seen_first_is_marked_when_the_earlier_one_arrives(api: A
     assert api.call("GET", f"{URL}/{later['id']}", admin).body["duplicate_of_activity_id"] == earlier["id"]
     assert api.call("GET", f"{URL}/{earlier['id']}", admin).body["duplicate_of_activity_id"] is None
     assert api.call("GET", f"{URL}/{later['id']}", admin).body["version"] == 1
+
+
+def test_total_classes_through_the_learning_api(api: Api, org_id: str):
+    if api.stack.match("POST", "/api/classes/x/complete") is None:
+        pytest.skip("the learning platform's routes are not in template.yaml")
+    admin, host, guest = make_user(api, org_id, "admin"), make_user(api, org_id), make_user(api, org_id)
+    booked = api.call("POST", "/api/classes", host, {"class_type": "grupal", "max_participants": 5, "scheduled_at": "2027-01-10T10:00:00Z"})
+    assert booked.status == 201, booked.body
+    assert api.call("POST", f"/api/classes/{booked.body['id']}/join", guest).status in (200, 201)
+    assert api.call("POST", f"/api/classes/{booked.body['id']}/complete", admin).status == 200
+    mine = api.call("GET", "/api/user-activities", guest).body["items"]
+    assert api.call("POST", f"/api/user-activities/{mine[0]['id']}/complete", guest).status == 200  # again: counts once
+    records = recorded(api.stack, org_id)
+    consume(api, records)
+    consume(api, records[::-1])  # redelivered, out of order
+    assert [api.call("GET", "/api/stats/me", who).body["total_classes"] for who in (host, guest, admin)] == [1, 1, 0]
