@@ -160,3 +160,20 @@ def test_the_schedule_queues_last_month_for_every_real_organization_once(api: Ap
     assert api.call("GET", "/api/exports", test_org).body["items"] == []
     assert worker.previous_month("Europe/Oslo", datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) == ("2025-12-01", "2025-12-31")
     assert worker.previous_month("Europe/Oslo", datetime(2026, 3, 31, 23, 30, tzinfo=UTC)) == ("2026-03-01", "2026-03-31")
+
+
+def test_a_run_taken_over_as_stale_does_not_overwrite_the_newer_result(api: Api, org_id: str):
+    from activity_tracker.bufdir import worker
+    from activity_tracker.repository import exports
+
+    admin = make_user(api, org_id, "admin")
+    export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    old_run = exports.get(org_id, export_id)
+    assert worker.claim(old_run)
+    new_run = exports.get(org_id, export_id)
+    new_run.update(actions=[exports.ExportItem.started_at.set("2000-01-01T00:00:00.000Z")])  # the first run looks stale
+    assert worker.claim(new_run)
+    worker.run(new_run)
+    worker.run(old_run)  # the slow first run finishes last
+    final = api.call("GET", f"/api/exports/{export_id}", admin).body
+    assert final["status"] == "done" and final["finished_at"] and exports.get(org_id, export_id).started_at == new_run.started_at

@@ -26,12 +26,14 @@ def s3_key(export: ExportItem) -> str:
 
 
 def claim(export: ExportItem) -> bool:
+    """pending → running (or a running one older than the worker's timeout); `started_at` then names this claim."""
     from pynamodb.exceptions import UpdateError
 
     stale = iso(now() - STALE_RUNNING)
+    started = now_iso()
     try:
         export.update(
-            actions=[ExportItem.status.set("running"), ExportItem.started_at.set(now_iso()), ExportItem.updated_at.set(now_iso()), ExportItem.error.remove()],
+            actions=[ExportItem.status.set("running"), ExportItem.started_at.set(started), ExportItem.updated_at.set(started), ExportItem.error.remove()],
             condition=(ExportItem.status == "pending") | ((ExportItem.status == "running") & (ExportItem.started_at < stale)),
         )
     except UpdateError as error:
@@ -85,6 +87,19 @@ def activities(org_id: str, period_start: str, period_end: str) -> Any:
     return ActivityItem.by_organization.query(keys.activities_of_org(org_id), ActivityItem.gsi2sk.between(first, last + "~"), page_size=500)
 
 
+def _finish(export: ExportItem, actions: list[Any]) -> None:
+    """The final status, only while this run still holds the claim: a run that was taken over as
+    stale must not overwrite the result of the run that took it over."""
+    from pynamodb.exceptions import UpdateError
+
+    claimed_at = export.started_at
+    try:
+        export.update(actions=[*actions, ExportItem.finished_at.set(now_iso()), ExportItem.updated_at.set(now_iso())], condition=(ExportItem.status == "running") & (ExportItem.started_at == claimed_at))
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
 def run(export: ExportItem, s3: Any = None) -> None:
     """Produce the export's file and final status. Never leaves it `running` on an error."""
     import boto3
@@ -117,14 +132,9 @@ def run(export: ExportItem, s3: Any = None) -> None:
         try:
             writer.abort()
         finally:
-            export.update(actions=[ExportItem.status.set("failed"), ExportItem.error.set(f"{type(error).__name__}: {error}"[:1000]), ExportItem.finished_at.set(now_iso()), ExportItem.updated_at.set(now_iso())])
+            _finish(export, [ExportItem.status.set("failed"), ExportItem.error.set(f"{type(error).__name__}: {error}"[:1000])])
         return
-    export.update(
-        actions=[
-            ExportItem.status.set("done"), ExportItem.row_count.set(row_count), ExportItem.summary.set(summary.as_dict()),
-            ExportItem.s3_key.set(key), ExportItem.finished_at.set(now_iso()), ExportItem.updated_at.set(now_iso()),
-        ]
-    )  # fmt: skip
+    _finish(export, [ExportItem.status.set("done"), ExportItem.row_count.set(row_count), ExportItem.summary.set(summary.as_dict()), ExportItem.s3_key.set(key)])
 
 
 def previous_month(timezone: str, moment: datetime | None = None) -> tuple[str, str]:
