@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 SAM := $(VENV)/bin/sam
 
-.PHONY: local test lint pytest validate token seed events bench build clean openapi fuzz
+.PHONY: export-scheduled local test lint pytest validate token seed events bench build clean openapi fuzz
 
 $(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ token: $(VENV)/.local-deps
 ## make seed: demo data through the API of a running `make local`
 seed: $(VENV)/.local-deps
 	$(PY) -m local seed --url http://127.0.0.1:$(PORT)
+
+## make export-scheduled: run the monthly Bufdir export schedule against a running `make local`
+export-scheduled: $(VENV)/.local-deps
+	$(PY) -m local invoke ExportsScheduleFunction
 
 ## make events: regenerate events/*.json from template.yaml
 events: $(VENV)/.local-deps

@@ -20,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--url", default=None, help="default http://127.0.0.1:$PORT")
     seed.add_argument("--org", default="demo-org")
     sub.add_parser("events", help="(re)write events/<function>.json from template.yaml")
+    invoke = sub.add_parser("invoke", help="invoke a template function against the running stack (default event: a scheduled one)")
+    invoke.add_argument("function", help="logical id in template.yaml, e.g. ExportsScheduleFunction")
+    invoke.add_argument("--event", help="a JSON file with the event")
     openapi = sub.add_parser("openapi", help="(re)write docs/openapi.json from template.yaml and the handlers")
     openapi.add_argument("--check", action="store_true", help="only compare with the committed file (exit 1 when it differs)")
     fuzz = sub.add_parser("fuzz", help="schemathesis over every operation of docs/openapi.json against a fresh local stack")
@@ -39,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         from local.seed import seed as run_seed
 
         run_seed(args.url, args.org)
+    elif args.command == "invoke":
+        import json
+
+        from local.runner import invoke as run_invoke
+
+        event = json.loads(open(args.event).read()) if args.event else None
+        print(json.dumps(run_invoke(args.function, event), indent=2, default=str))
     elif args.command == "events":
         from local.sample_events import write_all
 

@@ -12,8 +12,11 @@ import signal
 import socket
 import sys
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +28,8 @@ from local.template import ROOT, Function, Stack
 
 log = logging.getLogger("local")
 LAYER_DIRS = [ROOT / "layers" / "shared"]
+# Where a running `make local` says how to reach it (for `python -m local invoke`).
+STATE_FILE = Path(os.environ.get("LOCAL_STATE_FILE") or ROOT / ".local-stack.json")
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
 OVERRIDABLE = frozenset({"POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED"})  # function settings a local user may set themself
 
@@ -210,6 +215,7 @@ class LocalStack:
 
     def start(self) -> None:
         self.moto, endpoint = start_moto()
+        self.endpoint = endpoint
         configure_aws_environment(endpoint)
         params = {"AdminEmails": os.environ.get("ADMIN_EMAILS", ""), **self.parameters}
         self.stack = Stack(parameters=params)
@@ -248,6 +254,7 @@ def serve() -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch here: keep the console readable
     local = LocalStack(port=int(os.environ.get("PORT", "3000")))
     local.start()
+    STATE_FILE.write_text(json.dumps({"url": local.url, "endpoint": local.endpoint, "pid": os.getpid()}))
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -261,6 +268,7 @@ activity-tracker local stack on {local.url}
 Next, in another terminal:
   make token EMAIL=admin@example.org ORG=demo-org        # prints a local JWT (add SUB=, CAMPUS=)
   make seed                                              # demo organization, users and data
+  make export-scheduled                                  # run the monthly Bufdir export schedule now
   curl -H "Authorization: Bearer $(make -s token EMAIL=admin@example.org ORG=demo-org)" {local.url}/api/users/me
 
 Ctrl-C stops everything.""",
@@ -271,9 +279,26 @@ Ctrl-C stops everything.""",
         while not stop.wait(0.5):
             pass
     finally:
+        STATE_FILE.unlink(missing_ok=True)
         local.stop()
         print("stopped", flush=True)
 
 
 if __name__ == "__main__":
     serve()
+
+
+def invoke(function_id: str, event: dict[str, Any] | None = None) -> Any:
+    """Invoke a function of template.yaml against the running `make local` (e.g. a scheduled one)."""
+    if not STATE_FILE.exists():
+        raise SystemExit("No running `make local` found (start it first).")
+    state = json.loads(STATE_FILE.read_text())
+    configure_aws_environment(state["endpoint"])
+    stack = Stack(parameters={"AdminEmails": os.environ.get("ADMIN_EMAILS", "")})
+    for name, value in stack.environment().items():
+        os.environ.setdefault(name, value)
+    function = next((f for f in stack.functions if f.logical_id == function_id), None)
+    if function is None:
+        raise SystemExit(f"No function {function_id} in template.yaml.")
+    scheduled = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.scheduler", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "detail": {}}
+    return Handlers(stack).invoke(function, event if event is not None else scheduled)

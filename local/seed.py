@@ -6,6 +6,7 @@ import json
 import os
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local.jwt_local import mint, stable_sub
@@ -36,6 +37,8 @@ def seed(url: str | None, org: str) -> None:
     for email, name in DEMO_USERS:
         status, body = call(url, "PATCH", "/api/users/me", tokens[email], {"name": name})
         print(f"user {email:28} -> {status} role={body.get('role') if isinstance(body, dict) else body}")
+    status, _ = call(url, "PATCH", f"/api/users/{stable_sub(DEMO_USERS[1][0])}", tokens[DEMO_USERS[0][0]], {"role": "coordinator"})
+    print(f"promote {DEMO_USERS[1][0]} to coordinator -> {status}")
     print(f"\nThe first user is admin only if ADMIN_EMAILS lists {DEMO_USERS[0][0]} (make local ADMIN_EMAILS=...).")
     status, _ = call(url, "POST", "/api/user_progress", tokens[DEMO_USERS[2][0]], {"data": {"progress_type": "sign_learned", "item_id": "hello", "score": 1}})
     print(f"user_progress for {DEMO_USERS[2][0]} -> {status}")
@@ -46,15 +49,27 @@ def seed(url: str | None, org: str) -> None:
         print(f"  {email}: {token}")
 
 
-# Later features append their demo data here: functions (url, org, tokens) -> None.
-SEED_STEPS: list[Any] = []
+def seed_activities(url: str, org: str, tokens: dict[str, str]) -> None:
+    admin, coordinator, mentor1, mentor2 = (tokens[email] for email, _ in DEMO_USERS)
+    _, kari = call(url, "POST", "/api/contacts", mentor1, {"name": "Kari Nordmann", "notes": "Prefers mornings"})
+    _, ola = call(url, "POST", "/api/contacts", mentor2, {"name": "Ola Hansen"})
+    today = datetime.now(UTC).date()
+    created = []
+    for days_ago, token, kind, contact, minutes in [(1, mentor1, "home_visit", kari, 60), (2, mentor1, "phone_call", kari, 15), (3, mentor2, "meeting", ola, 45), (8, mentor2, "home_visit", ola, 90)]:
+        body = {"activity_date": (today - timedelta(days=days_ago)).isoformat(), "activity_type": kind, "duration_minutes": minutes, "contact_id": contact["id"], "summary": "Demo activity"}
+        status, activity = call(url, "POST", "/api/activities", token, body)
+        created.append(activity)
+        print(f"activity {kind:12} -> {status}")
+    call(url, "POST", "/api/activities", coordinator, {"activity_date": today.isoformat(), "activity_type": "group_activity", "is_group_activity": True, "participant_count": 6, "duration_minutes": 120, "summary": "Summer party"})
+    for activity in created[:2]:
+        if isinstance(activity, dict) and "id" in activity:
+            call(url, "POST", f"/api/activities/{activity['id']}/review", admin, {"action": "approve"})
+    print("activities: 5 logged, 2 approved; counters follow within a second (GET /api/stats/me)")
 
 
 def seed_learning(url: str, org: str, tokens: dict[str, str]) -> None:
     """Learning platform (issue 6): two tasks (by the admin), a group class booked by a mentor,
     confirmed, joined by the other mentor, with a task attached."""
-    from datetime import UTC, datetime, timedelta
-
     admin, host, learner = (tokens[email] for email in ("admin@demo.example", "mentor1@demo.example", "mentor2@demo.example"))
     tasks = [
         {"title": "The alphabet", "content": "# A to Z\nSay each letter.", "answer": "A, B, C, ...", "description": "Letters and sounds", "type": "reading", "difficulty": "easy"},
@@ -77,4 +92,12 @@ def seed_learning(url: str, org: str, tokens: dict[str, str]) -> None:
         print(f"class {action:8} -> {status}")
 
 
-SEED_STEPS.append(seed_learning)
+
+def seed_export(url: str, org: str, tokens: dict[str, str]) -> None:
+    today = datetime.now(UTC).date()
+    status, export = call(url, "POST", "/api/exports/bufdir", tokens[DEMO_USERS[0][0]], {"period_start": (today - timedelta(days=30)).isoformat(), "period_end": today.isoformat(), "format": "csv"})
+    print(f"Bufdir export -> {status}: GET /api/exports/{export.get('id') if isinstance(export, dict) else '?'} gives its URL when done")
+
+
+# Demo data of each feature: functions (url, org, tokens) -> None, run in order.
+SEED_STEPS: list[Any] = [seed_activities, seed_learning, seed_export]

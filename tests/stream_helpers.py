@@ -12,14 +12,14 @@ from local.template import Stack
 STREAM_FUNCTION = "StreamConsumerFunction"
 
 
-def recorded(stack: Stack, org_id: str) -> list[dict[str, Any]]:
+def recorded(stack: Stack, org_id: str, function_id: str = STREAM_FUNCTION) -> list[dict[str, Any]]:
     """Every stream record so far about `org_id`'s items that the consumer's filters let through."""
     import boto3
 
     table = stack.physical_name("Table")
     dynamodb, streams = boto3.client("dynamodb"), boto3.client("dynamodbstreams")
     arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    function = next(f for f in stack.functions if f.logical_id == STREAM_FUNCTION)
+    function = next(f for f in stack.functions if f.logical_id == function_id)
     filters = function.streams[0].filters
     out = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
@@ -37,8 +37,8 @@ def recorded(stack: Stack, org_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def consume(api: Any, records: list[dict[str, Any]]) -> dict[str, Any]:
-    function = next(f for f in api.stack.functions if f.logical_id == STREAM_FUNCTION)
+def consume(api: Any, records: list[dict[str, Any]], function_id: str = STREAM_FUNCTION) -> dict[str, Any]:
+    function = next(f for f in api.stack.functions if f.logical_id == function_id)
     return api.handlers.invoke(function, {"Records": records})
 
 
@@ -75,4 +75,8 @@ def expected_counters(org_id: str) -> dict[tuple[str, str], dict[str, int]]:
         for key, fields in contribution({"type": "ACTIVITY", **image}).items():
             for name, value in fields.items():
                 total[key][name] = total[key].get(name, 0) + value
+    for (pk, sk), fields in list(total.items()):  # active_users: user months with a counted activity
+        if "#USER#" in pk and fields.get("activity_count", 0) > 0:
+            org_month = total[(pk.split("#USER#", 1)[0], sk)]
+            org_month["active_users"] = org_month.get("active_users", 0) + 1
     return {key: {n: v for n, v in fields.items() if v} for key, fields in total.items() if any(fields.values())}

@@ -35,6 +35,7 @@ def admin_email() -> str:
 class Http:
     url: str
     log: Path
+    state: Path  # the running stack's state file, for `python -m local invoke`
 
     def call(self, method: str, path: str, who: Person | None = None, body: Any = None, *, token: str | None = None, raw: bytes | None = None) -> Reply:
         headers = {"content-type": "application/json"}
@@ -58,7 +59,8 @@ def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Http]:
     port = free_port()
     log = tmp_path_factory.mktemp("local") / "local.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
-    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"})
+    state = log.parent / "stack.json"
+    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_STATE_FILE": str(state)})
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
@@ -67,7 +69,7 @@ def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Http]:
             process.kill()
             pytest.fail(f"the local runner did not start:\n{log.read_text()}")
         time.sleep(0.2)
-    yield Http(f"http://127.0.0.1:{port}", log)
+    yield Http(f"http://127.0.0.1:{port}", log, state)
     process.send_signal(2)  # Ctrl-C
     try:
         process.wait(15)

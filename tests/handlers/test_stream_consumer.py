@@ -61,11 +61,11 @@ def test_a_batch_that_fails_half_way_reports_the_failure_and_the_retry_is_exact(
     real = engine._actions
     calls = {"n": 0}
 
-    def failing_after_first_chunk(chunk):
+    def failing_after_first_chunk(chunk, *args):
         calls["n"] += 1
         if calls["n"] > 1:
             raise RuntimeError("simulated crash")
-        return real(chunk)
+        return real(chunk, *args)
 
     monkeypatch.setattr(engine, "MAX_ACTIONS", 8)  # several chunks per batch
     monkeypatch.setattr(engine, "_actions", failing_after_first_chunk)
@@ -183,3 +183,43 @@ def test_duplicates_that_raced_past_the_submit_check_are_marked_after_the_write(
     assert get(second)["duplicate_of_activity_id"] == first["id"]
     assert get(first)["duplicate_of_activity_id"] is None and get(far)["duplicate_of_activity_id"] is None
     assert get(second)["version"] == 1
+
+
+def test_active_users_stay_exact_when_shards_apply_the_same_user_month_concurrently(api: Api, org_id: str):
+    from concurrent.futures import ThreadPoolExecutor
+
+    coordinator = make_user(api, org_id, "coordinator")
+    a, b = make_user(api, org_id), make_user(api, org_id)
+    for n, who in enumerate([a, b, a, b, a, b]):
+        api.call("POST", URL, who, {"activity_date": f"2026-10-{n + 1:02d}", "activity_type": "meeting"})
+    records = recorded(api.stack, org_id)
+    assert len(records) == 6
+    with ThreadPoolExecutor(6) as pool:  # as if each record came from its own shard, all at once
+        results = list(pool.map(lambda r: consume(api, [r]), records))
+    assert all(result == {"batchItemFailures": []} for result in results)
+    assert counters(org_id) == expected_counters(org_id)
+    assert api.call("GET", "/api/stats/organization?year=2026", coordinator).body["months"][9]["active_users"] == 2
+
+
+def test_a_later_record_seen_first_is_marked_when_the_earlier_one_arrives(api: Api, org_id: str):
+    """Offline sync: the later-created activity's record is processed while the earlier one is not
+    yet in the table (or not yet in gsi3); the earlier one's record then marks the later one."""
+    from activity_tracker.repository.activities import ActivityItem
+
+    mentor, colleague = make_user(api, org_id), make_user(api, org_id)
+    kari = api.call("POST", "/api/contacts", mentor, {"name": "Kari"}).body["id"]
+    later = api.call("POST", URL, colleague, {"activity_date": "2026-11-03", "activity_type": "meeting", "contact_id": kari}).body
+    consume(api, recorded(api.stack, org_id))
+    # synced from a device later, but created there before `later`: written as the sync would store it
+    template = ActivityItem.get(f"ORG#{org_id}#ACT#{later['id']}", "ACT").attribute_values
+    earlier = {"id": "0-synced-earlier", "activity_date": "2026-11-02T09:00:00.000Z"}
+    sort_key = f"{earlier['activity_date']}#{earlier['id']}"
+    ActivityItem(**{**template, **earlier, "pk": f"ORG#{org_id}#ACT#{earlier['id']}", "user_id": mentor.sub, "gsi1pk": f"ORG#{org_id}#USER#{mentor.sub}#ACT", "local_date": "2026-11-02",
+                    "created_at": "2026-11-02T09:00:00.000Z", "gsi1sk": sort_key, "gsi2sk": sort_key, "gsi3sk": sort_key, "gsi4sk": sort_key}).save()  # fmt: skip
+    mine = [r for r in recorded(api.stack, org_id) if earlier["id"] in r["dynamodb"]["Keys"]["pk"]["S"]]
+    consume(api, mine)
+    consume(api, mine)
+    admin = make_user(api, org_id, "admin")
+    assert api.call("GET", f"{URL}/{later['id']}", admin).body["duplicate_of_activity_id"] == earlier["id"]
+    assert api.call("GET", f"{URL}/{earlier['id']}", admin).body["duplicate_of_activity_id"] is None
+    assert api.call("GET", f"{URL}/{later['id']}", admin).body["version"] == 1

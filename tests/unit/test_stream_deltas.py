@@ -16,7 +16,7 @@ def activity(**overrides):
 def test_a_new_activity_counts_for_its_user_and_organization_month():
     assert delta(None, activity()) == {
         USER_MONTH: {"activity_count": 1, "duration_minutes": 30, "type_meeting": 1},
-        ORG_MONTH: {"activity_count": 1, "duration_minutes": 30, "type_meeting": 1, "user_u": 1},
+        ORG_MONTH: {"activity_count": 1, "duration_minutes": 30, "type_meeting": 1},
     }
 
 
@@ -34,7 +34,7 @@ def test_edits_move_only_what_changed():
 
 def test_deletes_rejections_and_their_undoing():
     assert delta(activity(), activity(deleted_at="2026-11-03T00:00:00Z"))[USER_MONTH] == {"activity_count": -1, "duration_minutes": -30, "type_meeting": -1}
-    assert delta(activity(deleted_at="x"), activity())[ORG_MONTH]["user_u"] == 1
+    assert delta(activity(deleted_at="x"), activity())[ORG_MONTH]["activity_count"] == 1
     assert delta(activity(), activity(status="rejected"))[ORG_MONTH]["activity_count"] == -1
     assert delta(activity(status="rejected"), activity(status="under_review"))[USER_MONTH]["activity_count"] == 1
     assert delta(activity(), activity(status="approved")) == {}
@@ -53,3 +53,19 @@ def test_user_activity_completion_counts_once():
 def test_other_entities_count_nothing():
     assert delta(None, {"type": "CONTACT", "organization_id": "o"}) == {}
     assert delta(None, {"type": "HOME_VISIT_REPORT", "organization_id": "o", "activity_id": "a"}) == {}
+
+
+def test_active_users_move_only_when_a_user_month_crosses_zero():
+    from activity_tracker.stream.counters import with_active_users
+
+    a, b = ("ORG#o#USER#a", "STATS#2026-11"), ("ORG#o#USER#b", "STATS#2026-11")
+    org = ("ORG#o", "STATS#2026-11")
+    totals = {a: {"activity_count": 2}, b: {"activity_count": -1}, org: {"activity_count": 1}}
+    out, guards = with_active_users(totals, {b: 1})  # a: 0 -> 2 (joins), b: 1 -> 0 (leaves)
+    assert out[org] == {"activity_count": 1, "active_users": 0} and guards == {a: 0, b: 1}
+    out, _ = with_active_users({a: {"activity_count": 1}, org: {"activity_count": 1}}, {a: 3})  # already active
+    assert "active_users" not in out[org]
+    out, _ = with_active_users({b: {"activity_count": -1}}, {b: 1})  # the org month's own fields net to zero
+    assert out[org] == {"active_users": -1}
+    out, guards = with_active_users({a: {"duration_minutes": 5}}, {})  # count unchanged: no read, no guard
+    assert guards == {} and org not in out

@@ -146,3 +146,19 @@ USER_ACTIVITIES_PREFIX = "UA#"
 def user_activity_by_id(user_activity_id: str) -> str:
     """LSI1 sort key of a user activity: finds it by id alone, strongly consistent, in its user's partition."""
     return f"UAID#{user_activity_id}"
+
+
+# --- Bufdir exports (issue 7)
+def export_pk(org_id: str, export_id: str) -> str:
+    return f"ORG#{org_id}#EXPORT#{export_id}"
+
+
+EXPORT_SK = "EXPORT"
+
+
+def exports_of_org(org_id: str) -> str:
+    """GSI2 partition: the organization's exports, by `created_at#id`."""
+    return f"ORG#{org_id}#EXPORTS"
+
+
+ALL_ORGANIZATIONS = "ORGS"  # GSI2 partition of every organization (the scheduled export walks it)

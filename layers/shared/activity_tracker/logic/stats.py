@@ -39,7 +39,7 @@ def _month(month: str, counter: dict[str, Any], *, organization: bool) -> dict[s
         "by_type": {name[5:]: int(v) for name, v in sorted(counter.items()) if name.startswith("type_") and v},
     }
     if organization:
-        out["active_users"] = sum(1 for name, v in counter.items() if name.startswith("user_") and v > 0)
+        out["active_users"] = int(counter.get("active_users", 0))
     return out
 
 

@@ -9,7 +9,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
-from activity_tracker.repository.table import TableItem
+from activity_tracker.repository.table import Gsi2, TableItem
 from activity_tracker.vocabulary import DEFAULT_ACTIVITY_TYPE_CATEGORIES, DEFAULT_TIMEZONE
 
 
@@ -21,6 +21,9 @@ class OrganizationItem(TableItem):
     activity_type_categories = JSONAttribute(default=lambda: dict(DEFAULT_ACTIVITY_TYPE_CATEGORIES))
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)  # keys.ALL_ORGANIZATIONS
+    gsi2sk = UnicodeAttribute(null=True)  # the organization id
+    every_organization = Gsi2()
 
 
 def new_organization(org_id: str) -> OrganizationItem:
@@ -37,6 +40,8 @@ def new_organization(org_id: str) -> OrganizationItem:
         activity_type_categories=dict(DEFAULT_ACTIVITY_TYPE_CATEGORIES),
         created_at=moment,
         updated_at=moment,
+        gsi2pk=keys.ALL_ORGANIZATIONS,
+        gsi2sk=org_id,
     )
 
 

@@ -27,9 +27,8 @@ def record_handler(record: DynamoDBRecord) -> None:
     if change.entity == "HOME_VISIT_REPORT":
         effects.mark_home_visit_report(change)
     elif change.entity == "ACTIVITY":
-        marked = effects.recheck_duplicates(change)
-        if marked:
-            logger.info("marked duplicate", extra={"activity": (change.new or {}).get("id"), "duplicate_of": marked})
+        for activity_id, duplicate_of in effects.recheck_duplicates(change):
+            logger.info("marked duplicate", extra={"activity": activity_id, "duplicate_of": duplicate_of})
 
 
 @metrics.log_metrics

@@ -27,10 +27,6 @@ def type_field(activity_type: str) -> str:
     return f"type_{activity_type}"
 
 
-def user_field(user_id: str) -> str:
-    return f"user_{user_id}"
-
-
 def counted(image: dict[str, Any] | None) -> bool:
     """Statistics count activities that are neither deleted nor rejected."""
     return bool(image) and image.get("type") == ACTIVITY and not image.get("deleted_at") and image.get("status") != "rejected"
@@ -43,7 +39,7 @@ def contribution(image: dict[str, Any] | None) -> Deltas:
         org, user, month = image["organization_id"], image["user_id"], image["local_date"][:7]
         fields = {"activity_count": 1, "duration_minutes": int(image["duration_minutes"]), type_field(image["activity_type"]): 1}
         out[(keys.user_pk(org, user), stats_sk(month))] = dict(fields)
-        out[(keys.org_pk(org), stats_sk(month))] = {**fields, user_field(user): 1}
+        out[(keys.org_pk(org), stats_sk(month))] = dict(fields)  # active_users: see counters.with_active_users
     elif image and image.get("type") == USER_ACTIVITY and image.get("completed"):
         out[(keys.user_pk(image["organization_id"], image["user_id"]), keys.PROFILE_SK)] = {"total_classes": 1}
     return out

@@ -47,28 +47,43 @@ def _only_system_change(change: Change) -> bool:
     return all(change.old.get(f) == change.new.get(f) for f in fields - SYSTEM_FIELDS)
 
 
-def recheck_duplicates(change: Change) -> str | None:
-    """Same organization and contact, within ±1 local day, live: the later record points to the
-    earliest created one. Returns the id it set, if any."""
+def recheck_duplicates(change: Change) -> list[tuple[str, str]]:
+    """Same organization and contact, within ±1 local day, live: every later record points to the
+    earliest created one of its own ±1 day window. Returns the (activity, duplicate_of) pairs set.
+
+    The whole neighbourhood is settled from each record, not just the record itself, so the result
+    does not depend on the order records are processed in: when the later activity's record was
+    processed before the earlier one was visible in gsi3 (offline sync, concurrent writers, GSI
+    lag), the earlier one's record marks the later one.
+    """
     activity = change.new
     if not activity or activity.get("deleted_at") or not activity.get("contact_id") or _only_system_change(change):
-        return None
+        return []
     from activity_tracker.repository.activities import ActivityItem
 
     org = activity["organization_id"]
-    first, last = local_day_window(activity["local_date"], 1)
-    wide_from, wide_to = local_day_window(activity["local_date"], 2)
+    # activity_date is UTC and local_date is up to 14 h away from it: read 3 days each side (one
+    # Query), then decide on local dates only (±1 around this record, ±1 around each neighbour).
+    wide_from, wide_to = local_day_window(activity["local_date"], 3)
     partition = keys.activities_of_contact(org, activity["contact_id"])
-    neighbours = [
-        (item.created_at, item.id)
+    live = {
+        item.id: (item.local_date, item.created_at, item.duplicate_of_activity_id)
         for item in ActivityItem.by_contact.query(partition, ActivityItem.gsi3sk.between(wide_from, wide_to + "~"))
-        if first <= item.local_date <= last and not item.deleted_at and item.id != activity["id"]
-    ]
-    if not neighbours:
-        return None
-    earliest = min([*neighbours, (activity["created_at"], activity["id"])])[1]
-    if earliest == activity["id"] or activity.get("duplicate_of_activity_id") == earliest:
-        return None
-    key = {"pk": {"S": keys.activity_pk(org, activity["id"])}, "sk": {"S": keys.ACTIVITY_SK}}
-    changed = _update(key, "SET #f = :id", "attribute_exists(pk) AND (attribute_not_exists(#f) OR #f <> :id)", {"#f": "duplicate_of_activity_id"}, {":id": {"S": earliest}})
-    return earliest if changed else None
+        if not item.deleted_at
+    }
+    live[activity["id"]] = (activity["local_date"], activity["created_at"], activity.get("duplicate_of_activity_id"))
+    first, last = local_day_window(activity["local_date"], 1)
+    marked = []
+    for activity_id, (local_date, _, current) in sorted(live.items()):
+        if not first <= local_date <= last:
+            continue
+        low, high = local_day_window(local_date, 1)
+        window = [(created, other) for other, (day, created, _) in live.items() if low <= day <= high]
+        earliest = min(window)[1]
+        if earliest == activity_id or current == earliest:
+            continue
+        key = {"pk": {"S": keys.activity_pk(org, activity_id)}, "sk": {"S": keys.ACTIVITY_SK}}
+        condition = "attribute_exists(pk) AND (attribute_not_exists(#f) OR #f <> :id)"
+        if _update(key, "SET #f = :id", condition, {"#f": "duplicate_of_activity_id"}, {":id": {"S": earliest}}):
+            marked.append((activity_id, earliest))
+    return marked

@@ -1,0 +1,55 @@
+"""Lambda entry points of the Bufdir export: the worker (fed by the table's stream when an export
+is queued) and the monthly schedule."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from activity_tracker import keys
+from activity_tracker.bufdir import worker
+from activity_tracker.repository import exports
+from activity_tracker.stream.images import deserialize
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def export_record(record: DynamoDBRecord) -> None:
+    image = deserialize(record.raw_event["dynamodb"].get("NewImage")) or {}
+    export = exports.get(image["organization_id"], image["id"])
+    if export is None or not worker.claim(export):
+        return  # gone, or already claimed by an earlier delivery
+    logger.info("exporting", extra={"export": export.id, "organization": export.organization_id})
+    worker.run(export)
+
+
+def worker_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=export_record, processor=processor, context=context)
+
+
+def scheduled_export_id(org_id: str, period_start: str) -> str:
+    """The same id for the same organization and month, so a rerun of the schedule queues nothing twice."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"activity-tracker:bufdir:{org_id}:{period_start}"))
+
+
+def schedule_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Queue the previous month's export (in each organization's time zone) for every
+    organization that is not a test organization."""
+    from activity_tracker.repository.organizations import OrganizationItem
+
+    queued, skipped = [], 0
+    for org in OrganizationItem.every_organization.query(keys.ALL_ORGANIZATIONS):
+        if org.is_test_organization:
+            skipped += 1
+            continue
+        start, end = worker.previous_month(org.timezone)
+        if exports.create(org.id, scheduled_export_id(org.id, start), start, end, "csv", None) is not None:
+            queued.append(org.id)
+    logger.info("scheduled Bufdir exports", extra={"queued": len(queued), "test_organizations": skipped})
+    return {"queued": queued, "skipped_test_organizations": skipped}

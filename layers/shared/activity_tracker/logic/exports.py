@@ -1,0 +1,68 @@
+"""`/api/exports`: coordinators and admins queue Bufdir exports and follow them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from activity_tracker import keys
+from activity_tracker.access import require_role
+from activity_tracker.api import Request, Response
+from activity_tracker.clock import new_id
+from activity_tracker.errors import NotFound, ValidationFailed
+from activity_tracker.models.export import MAX_PERIOD_DAYS, ExportCreate, ExportListQuery, export_dto
+from activity_tracker.pagination import collect, decode_cursor
+from activity_tracker.repository import exports as repo
+from activity_tracker.settings import get_settings
+from activity_tracker.vocabulary import REVIEWER_ROLES
+
+URL_SECONDS = 15 * 60
+
+
+def _period(body: ExportCreate) -> None:
+    def problem(field: str, rule: str, message: str) -> ValidationFailed:
+        return ValidationFailed("The period is not valid.", [{"field": field, "rule": rule, "message": message}])
+
+    try:
+        start, end = date.fromisoformat(body.period_start), date.fromisoformat(body.period_end)
+    except ValueError:
+        raise problem("period_start", "period_valid_dates", "period_start and period_end must be real dates") from None
+    if end < start:
+        raise problem("period_end", "period_end_not_before_start", "period_end is before period_start")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise problem("period_end", "period_at_most_366_days", "a period covers at most 366 days")
+
+
+def create_export(request: Request, user: Any) -> Response:
+    require_role(user, REVIEWER_ROLES, "export to Bufdir")
+    body: ExportCreate = request.body
+    _period(body)
+    item = repo.create(request.caller.org_id, new_id(), body.period_start, body.period_end, body.format, user.id)
+    assert item is not None  # a fresh uuid
+    return Response(202, {"id": item.id, "status": item.status})
+
+
+def list_exports(request: Request, user: Any) -> dict[str, Any]:
+    require_role(user, REVIEWER_ROLES, "see exports")
+    query: ExportListQuery = request.params
+    partition = keys.exports_of_org(request.caller.org_id)
+    start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition))
+    found = repo.ExportItem.by_organization.query(
+        partition, scan_index_forward=False, limit=query.limit, page_size=query.limit,
+        last_evaluated_key={k: {"S": v} for k, v in start.items()} if start else None,
+    )  # fmt: skip
+    items, cursor = collect(found, query.limit, lambda it: {"pk": it.pk, "sk": it.sk, "gsi2pk": it.gsi2pk, "gsi2sk": it.gsi2sk})
+    return {"items": [export_dto(it) for it in items], "next_cursor": cursor}
+
+
+def get_export(request: Request, user: Any) -> dict[str, Any]:
+    require_role(user, REVIEWER_ROLES, "see exports")
+    item = repo.get(request.caller.org_id, request.path["id"])
+    if item is None:
+        raise NotFound("export")
+    url = None
+    if item.status == "done" and item.s3_key:
+        import boto3
+
+        url = boto3.client("s3").generate_presigned_url("get_object", Params={"Bucket": get_settings().exports_bucket, "Key": item.s3_key}, ExpiresIn=URL_SECONDS)
+    return export_dto(item, url)

@@ -1,0 +1,162 @@
+"""Bufdir exports: queueing, the worker (fed by recorded stream records), rows, summary, formats,
+failures and the monthly schedule."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import urllib.request
+
+import pytest
+
+from tests.helpers import Api, Person, make_user
+from tests.stream_helpers import consume, recorded
+
+WORKER = "ExportsWorkerFunction"
+NOVEMBER = {"period_start": "2026-11-01", "period_end": "2026-11-30"}
+
+
+def run_worker(api: Api, org_id: str) -> dict:
+    return consume(api, recorded(api.stack, org_id, WORKER), WORKER)
+
+
+def download(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+
+
+def activity(api: Api, who: Person, reviewer: Person, *, approve: bool = True, **fields) -> dict:
+    body = {"activity_date": "2026-11-02", "activity_type": "home_visit", "duration_minutes": 60, **fields}
+    created = api.call("POST", "/api/activities", who, body).body
+    if approve:
+        api.call("POST", f"/api/activities/{created['id']}/review", reviewer, {"action": "approve"})
+    return created
+
+
+@pytest.mark.parametrize(
+    ("body", "rule"),
+    [
+        ({"period_start": "2026-11-30", "period_end": "2026-11-01"}, "period_end_not_before_start"),
+        ({"period_start": "2025-01-01", "period_end": "2026-01-02"}, "period_at_most_366_days"),
+        ({"period_start": "2026-02-30", "period_end": "2026-03-01"}, "period_valid_dates"),
+        ({"period_start": "1.11.2026", "period_end": "2026-11-30"}, "string_pattern_mismatch"),
+        ({**NOVEMBER, "format": "xlsx"}, "must_be_one_of"),
+        ({"period_start": "2026-11-01"}, "required"),
+    ],
+)
+def test_export_requests_are_validated(api: Api, org_id: str, body, rule: str):
+    reply = api.call("POST", "/api/exports/bufdir", make_user(api, org_id, "coordinator"), body)
+    assert reply.status == 400 and rule in reply.rules
+
+
+def test_a_leap_year_fits_in_366_days(api: Api, org_id: str):
+    reply = api.call("POST", "/api/exports/bufdir", make_user(api, org_id, "admin"), {"period_start": "2028-01-01", "period_end": "2028-12-31"})
+    assert reply.status == 202 and reply.body["status"] == "pending"
+
+
+def test_only_coordinators_and_admins_export(api: Api, org_id: str):
+    for role in ("member", "moderator"):
+        who = make_user(api, org_id, role)
+        assert api.call("POST", "/api/exports/bufdir", who, NOVEMBER).status == 403
+        assert api.call("GET", "/api/exports", who).status == 403
+
+
+def test_the_worker_exports_exactly_the_rows_that_count(api: Api, org_id: str):
+    admin, mentor, other = make_user(api, org_id, "admin"), make_user(api, org_id), make_user(api, org_id)
+    counted = activity(api, mentor, admin, summary='Visited, talked about "school", then\nwalked, slowly; ok')
+    group = activity(api, other, admin, activity_type="group_activity", is_group_activity=True, participant_count=4, activity_date="2026-11-03")
+    activity(api, mentor, admin, approve=False, activity_date="2026-11-04")  # under review
+    activity(api, mentor, admin, activity_type="phone_call", activity_date="2026-11-05")  # no Bufdir category
+    activity(api, mentor, admin, activity_date="2026-10-31")  # before the period
+    gone = activity(api, mentor, admin, activity_date="2026-11-06")
+    api.call("DELETE", f"/api/activities/{gone['id']}", admin)
+    excluded = activity(api, mentor, admin, activity_date="2026-11-07")
+    api.call("PATCH", f"/api/activities/{excluded['id']}", admin, {"bufdir_excluded": True})
+    queued = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER)
+    assert queued.status == 202 and queued.body["status"] == "pending"
+    assert run_worker(api, org_id) == {"batchItemFailures": []}
+    done = api.call("GET", f"/api/exports/{queued.body['id']}", admin).body
+    assert done["status"] == "done" and done["row_count"] == 2 and done["url"]
+    assert done["summary"] == {
+        "categories": {
+            "group": {"activity_count": 1, "activity_days": 1, "participants": 4, "duration_minutes": 60},
+            "outreach": {"activity_count": 1, "activity_days": 1, "participants": 1, "duration_minutes": 60},
+        },
+        "active_mentors": 2,
+    }
+    rows = list(csv.DictReader(io.StringIO(download(done["url"]).decode("utf-8"), newline="")))
+    assert [r["id"] for r in rows] == [counted["id"], group["id"]]
+    assert rows[0]["summary"] == counted["summary"] and rows[0]["bufdir_category"] == "outreach" and rows[1]["participants"] == "4"
+    listed = api.call("GET", "/api/exports", admin).body["items"]
+    assert [e["id"] for e in listed] == [queued.body["id"]] and "url" not in listed[0]
+
+
+def test_csv_is_rfc4180(api: Api, org_id: str):
+    admin = make_user(api, org_id, "admin")
+    tricky = 'Ærlig talt, "sa hun"\r\nny linje; ø'
+    activity(api, admin, admin, summary=tricky)
+    export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    run_worker(api, org_id)
+    raw = download(api.call("GET", f"/api/exports/{export_id}", admin).body["url"])
+    assert raw.split(b"\r\n", 1)[0].startswith(b"id,activity_date,local_date")
+    (row,) = csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""))
+    assert row["summary"] == tricky
+
+
+def test_json_export_and_a_test_organization_has_no_rows(api: Api, org_id: str):
+    admin = make_user(api, org_id, "admin")
+    activity(api, admin, admin)
+    as_json = api.call("POST", "/api/exports/bufdir", admin, {**NOVEMBER, "format": "json"}).body["id"]
+    run_worker(api, org_id)
+    document = json.loads(download(api.call("GET", f"/api/exports/{as_json}", admin).body["url"]))
+    assert len(document["rows"]) == 1 and document["summary"]["active_mentors"] == 1 and document["export"]["period_start"] == "2026-11-01"
+    api.call("PATCH", "/api/organization", admin, {"is_test_organization": True})
+    test_run = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    run_worker(api, org_id)
+    result = api.call("GET", f"/api/exports/{test_run}", admin).body
+    assert result["status"] == "done" and result["row_count"] == 0 and result["summary"] == {"categories": {}, "active_mentors": 0}
+
+
+def test_a_failure_ends_failed_with_a_reason_and_redelivery_does_not_rerun(api: Api, org_id: str, monkeypatch):
+    from activity_tracker.bufdir import worker
+
+    admin = make_user(api, org_id, "admin")
+    activity(api, admin, admin)
+    export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+
+    def broken(*args, **kwargs):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(worker, "activities", broken)
+    run_worker(api, org_id)
+    failed = api.call("GET", f"/api/exports/{export_id}", admin).body
+    assert failed["status"] == "failed" and "disk on fire" in failed["error"] and "url" not in failed
+    monkeypatch.undo()
+    run_worker(api, org_id)  # the same record again: the export is not pending any more
+    assert api.call("GET", f"/api/exports/{export_id}", admin).body["status"] == "failed"
+
+
+def test_exports_are_tenant_scoped(api: Api, org_id: str):
+    theirs = api.call("POST", "/api/exports/bufdir", make_user(api, org_id + "-b", "admin"), NOVEMBER).body["id"]
+    mine = make_user(api, org_id, "admin")
+    assert api.call("GET", f"/api/exports/{theirs}", mine).status == 404
+    assert api.call("GET", "/api/exports", mine).body["items"] == []
+
+
+def test_the_schedule_queues_last_month_for_every_real_organization_once(api: Api, org_id: str):
+    from datetime import UTC, datetime
+
+    from activity_tracker.bufdir import handlers, worker
+
+    real, test_org = make_user(api, org_id, "admin"), make_user(api, org_id + "-test", "admin")
+    api.call("PATCH", "/api/organization", test_org, {"is_test_organization": True})
+    first = handlers.schedule_handler({}, None)
+    again = handlers.schedule_handler({}, None)
+    assert org_id in first["queued"] and org_id + "-test" not in first["queued"] and org_id not in again["queued"]
+    start, end = worker.previous_month("Europe/Oslo")
+    listed = api.call("GET", "/api/exports", real).body["items"]
+    assert [(e["period_start"], e["period_end"], e["scheduled"]) for e in listed] == [(start, end, True)]
+    assert api.call("GET", "/api/exports", test_org).body["items"] == []
+    assert worker.previous_month("Europe/Oslo", datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) == ("2025-12-01", "2025-12-31")
+    assert worker.previous_month("Europe/Oslo", datetime(2026, 3, 31, 23, 30, tzinfo=UTC)) == ("2026-03-01", "2026-03-31")
