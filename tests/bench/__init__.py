@@ -34,6 +34,39 @@ class CallCounter:
 _active: list[CallCounter] = []
 
 
+def _size(item: dict[str, Any] | None) -> int:
+    """DynamoDB's item size, near enough: attribute names plus their values' JSON."""
+    import json
+
+    return sum(len(name) + len(json.dumps(value)) for name, value in (item or {}).items())
+
+
+def estimate_units(operation: str, params: dict[str, Any], result: dict[str, Any]) -> tuple[float, float]:
+    """Read and write capacity units of one call by DynamoDB's sizing rules (moto reports none):
+    reads 4 KB per unit (eventual ½, transactional 2), writes 1 KB per unit (transactional 2);
+    an update's size is taken as the new values' size, at least one unit."""
+    import math
+
+    read_factor = 1.0 if params.get("ConsistentRead") else 0.5
+    if operation == "GetItem":
+        return math.ceil(max(_size(result.get("Item")), 1) / 4096) * read_factor, 0.0
+    if operation == "BatchGetItem":
+        items = [item for table_items in result.get("Responses", {}).values() for item in table_items]
+        consistent = any(spec.get("ConsistentRead") for spec in params.get("RequestItems", {}).values())
+        return sum(math.ceil(max(_size(i), 1) / 4096) for i in items) * (1.0 if consistent else 0.5), 0.0
+    if operation in ("Query", "Scan"):
+        return max(math.ceil(sum(_size(i) for i in result.get("Items", [])) / 4096), 1) * read_factor, 0.0
+    if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        return 0.0, float(max(math.ceil(_size(params.get("Item") or params.get("ExpressionAttributeValues")) / 1024), 1))
+    if operation == "TransactWriteItems":
+        units = 0
+        for action in params.get("TransactItems", []):
+            body = next(iter(action.values()))
+            units += 2 * max(math.ceil(_size(body.get("Item") or body.get("ExpressionAttributeValues")) / 1024), 1)
+        return 0.0, float(units)
+    return 0.0, 0.0
+
+
 def _install() -> None:
     import botocore.client
 
@@ -43,13 +76,12 @@ def _install() -> None:
 
     def counting(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         result = original(self, operation_name, api_params)
+        reads, writes = estimate_units(operation_name, api_params, result if isinstance(result, dict) else {})
         for counter in list(_active):
             with counter._lock:
                 counter.calls[operation_name] += 1
-                consumed = result.get("ConsumedCapacity") if isinstance(result, dict) else None
-                for item in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
-                    counter.read_units += float(item.get("ReadCapacityUnits") or 0)
-                    counter.write_units += float(item.get("WriteCapacityUnits") or 0)
+                counter.read_units += reads
+                counter.write_units += writes
         return result
 
     counting._bench = True  # type: ignore[attr-defined]

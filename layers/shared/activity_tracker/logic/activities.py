@@ -308,10 +308,21 @@ def _rejection(error: DomainError) -> dict[str, Any]:
     return error.body()["error"] | {"status": error.status}
 
 
+def _known_local_ids(org_id: str, local_ids: list[str]) -> dict[str, repo.ActivityItem]:
+    """The stored activities of the local_ids already synced: two BatchGetItems for a whole batch."""
+    guards = get_many([(repo.LocalIdGuard, keys.local_id_guard(org_id, lid), keys.LOCAL_ID_SK) for lid in dict.fromkeys(local_ids)])
+    holders = {key[0].split("#LOCAL#", 1)[1]: guard.activity_id for key, guard in guards.items()}
+    found = get_many([(repo.ActivityItem, keys.activity_pk(org_id, aid), keys.ACTIVITY_SK) for aid in set(holders.values())])
+    by_id = {item.id: item for item in found.values()}
+    return {lid: by_id[aid] for lid, aid in holders.items() if aid in by_id}
+
+
 def sync_activities(request: Request, user: Any) -> dict[str, Any]:
     body: SyncRequest = request.body
     if len(body.items) > SYNC_MAX_ITEMS:
         raise PayloadTooLarge(f"A sync holds at most {SYNC_MAX_ITEMS} items.")
+    org_id = request.caller.org_id
+    known = _known_local_ids(org_id, [raw["local_id"] for raw in body.items if isinstance(raw, dict) and isinstance(raw.get("local_id"), str) and raw["local_id"]])
     results = []
     for index, raw in enumerate(body.items):
         local_id = raw.get("local_id") if isinstance(raw, dict) else None
@@ -319,7 +330,11 @@ def sync_activities(request: Request, user: Any) -> dict[str, Any]:
             activity = parse(ActivityCreate, raw, prefix=f"items.{index}.")
             if not activity.local_id:
                 raise ValidationFailed("A synced activity needs its local_id.", [rules.detail(f"items.{index}.local_id", "local_id_required_for_sync", "every synced item needs a local_id")])
-            item, warnings, created = register(request.caller.org_id, user, activity)
+            if activity.local_id in known:  # a replay: the stored record, unchanged
+                results.append({"local_id": local_id, "outcome": "existing", "activity": activity_dto(known[activity.local_id]), "warnings": []})
+                continue
+            item, warnings, created = register(org_id, user, activity)
+            known[activity.local_id] = item
             results.append({"local_id": local_id, "outcome": "created" if created else "existing", "activity": activity_dto(item), "warnings": warnings})
         except DomainError as error:
             results.append({"local_id": local_id if isinstance(local_id, str) else None, "outcome": "rejected", "error": _rejection(error)})
