@@ -68,16 +68,29 @@ def seed_activities(url: str, org: str, tokens: dict[str, str]) -> None:
 
 
 def seed_learning(url: str, org: str, tokens: dict[str, str]) -> None:
-    admin, _, mentor1, mentor2 = (tokens[email] for email, _ in DEMO_USERS)
-    status, task = call(url, "POST", "/api/tasks", admin, {"title": "Greetings in sign language", "content": "# Hello", "answer": "Wave", "description": "Five greetings", "type": "video", "difficulty": "easy"})
-    print(f"task -> {status} (needs ADMIN_EMAILS to list {DEMO_USERS[0][0]})")
-    when = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    status, klass = call(url, "POST", "/api/classes", mentor1, {"class_type": "grupal", "max_participants": 4, "scheduled_at": when, "title": "Conversation club"})
-    print(f"class -> {status}")
-    if isinstance(klass, dict) and "id" in klass:
-        call(url, "POST", f"/api/classes/{klass['id']}/join", mentor2)
-        if isinstance(task, dict) and "id" in task:
-            call(url, "POST", f"/api/classes/{klass['id']}/tasks", mentor1, {"task_id": task["id"]})
+    """Learning platform (issue 6): two tasks (by the admin), a group class booked by a mentor,
+    confirmed, joined by the other mentor, with a task attached."""
+    admin, host, learner = (tokens[email] for email in ("admin@demo.example", "mentor1@demo.example", "mentor2@demo.example"))
+    tasks = [
+        {"title": "The alphabet", "content": "# A to Z\nSay each letter.", "answer": "A, B, C, ...", "description": "Letters and sounds", "type": "reading", "difficulty": "easy"},
+        {"title": "At the doctor", "content": "Listen and answer.", "answer": "1b, 2a", "description": "A dialogue", "type": "audio", "difficulty": "medium"},
+    ]
+    created = []
+    for task in tasks:
+        status, body = call(url, "POST", "/api/tasks", admin, task)
+        print(f"task {task['title']!r:20} -> {status}")
+        if status == 201:
+            created.append(body["id"])
+    when = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    status, klass = call(url, "POST", "/api/classes", host, {"class_type": "grupal", "max_participants": 5, "scheduled_at": when, "title": "Conversation practice"})
+    print(f"class booked by mentor1 -> {status}")
+    if status != 201:
+        return
+    steps = [("confirm", host, None), ("join", learner, None)] + ([("tasks", host, {"task_id": created[0]})] if created else [])
+    for action, token, body in steps:
+        status, _ = call(url, "POST", f"/api/classes/{klass['id']}/{action}", token, body)
+        print(f"class {action:8} -> {status}")
+
 
 
 def seed_export(url: str, org: str, tokens: dict[str, str]) -> None:

@@ -1,4 +1,5 @@
-"""DynamoDB calls per class booking, join and completion; 20 concurrent joins on a class of 5."""
+"""Learning platform (issue 6): DynamoDB calls per booking, join, attach and completion, and the
+outcome of 20 concurrent joins on a class of 5."""
 
 from __future__ import annotations
 
@@ -6,46 +7,93 @@ import datetime as dt
 import threading
 import time
 import uuid
+from collections import Counter
 
 from tests.bench import BenchEnv, count_calls, table
-from tests.helpers import make_user
+from tests.helpers import Person, make_user
+
+ADMIN = "bench-admin@bench.example"
+
+
+def _soon() -> str:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def calls_per_request(env: BenchEnv) -> str:
+    api, org = env.api, f"bench-{uuid.uuid4().hex[:8]}"
+    admin = Person.new(org, email=ADMIN)
+    api.call("GET", "/api/users/me", admin)
+    host = make_user(api, org)
+    learners = [make_user(api, org) for _ in range(3)]
+    rows = []
+
+    def measure(label: str, method: str, path: str, who: Person, body=None):
+        with count_calls() as counter:
+            reply = api.call(method, path, who, body)
+        rows.append([label, reply.status, counter.total, counter.describe()])
+        return reply
+
+    task = measure("POST /api/tasks", "POST", "/api/tasks", admin, {"title": "Bench", "type": "reading", "difficulty": "easy"}).body
+    measure("GET /api/tasks?type=reading", "GET", "/api/tasks?type=reading", admin)
+    klass = measure("POST /api/classes (book: class + anfitrion activity)", "POST", "/api/classes", host, {"class_type": "grupal", "max_participants": 3, "scheduled_at": _soon()}).body
+    path = f"/api/classes/{klass['id']}"
+    measure("POST …/confirm", "POST", f"{path}/confirm", host)
+    measure("POST …/join (accepted)", "POST", f"{path}/join", learners[0])
+    for who in learners[1:]:
+        api.call("POST", f"{path}/join", who)
+    measure("POST …/join (refused: full)", "POST", f"{path}/join", make_user(api, org))
+    measure("POST …/join (refused: already in)", "POST", f"{path}/join", learners[0])
+    measure("POST …/tasks (attach to 4 members)", "POST", f"{path}/tasks", host, {"task_id": task["id"]})
+    mine = api.call("GET", "/api/user-activities", learners[0]).body["items"][0]
+    measure("GET /api/user-activities", "GET", "/api/user-activities", learners[0])
+    measure("GET /api/user-activities?class_id=…", "GET", f"/api/user-activities?class_id={klass['id']}", learners[0])
+    measure("GET /api/user-activities/{id}", "GET", f"/api/user-activities/{mine['id']}", learners[0])
+    measure("POST /api/user-activities/{id}/complete", "POST", f"/api/user-activities/{mine['id']}/complete", learners[0])
+    measure("POST /api/user-activities/{id}/complete (again: no write)", "POST", f"/api/user-activities/{mine['id']}/complete", learners[0])
+    measure("POST …/complete (class of 4 members)", "POST", f"{path}/complete", admin)
+    measure("GET /api/users", "GET", "/api/users", admin)
+    return (
+        "## Learning platform: DynamoDB calls per request (issue 6)\n\n"
+        "Each row is one request by a signed-in user (the caller's own `GetItem` included). A join is one "
+        "`TransactWriteItems` (class update under conditions + user activity put) and one consistent `GetItem` "
+        "for the reply (or for the reason of a refusal). `count_calls` counts only calls that succeed: a refused join "
+        "also made one cancelled `TransactWriteItems` (no write is charged for it, but it is a round trip) that the "
+        "table does not show.\n\n" + table(["request", "status", "calls", "operations"], rows)
+    )
+
+
+def concurrent_joins(env: BenchEnv, joiners: int = 20, places: int = 5) -> str:
+    api, org = env.api, f"bench-{uuid.uuid4().hex[:8]}"
+    host = make_user(api, org)
+    klass = api.call("POST", "/api/classes", host, {"class_type": "grupal", "max_participants": places, "scheduled_at": _soon()}).body
+    people = [make_user(api, org) for _ in range(joiners)]
+    outcomes: Counter[str] = Counter()
+    lock, gate = threading.Lock(), threading.Barrier(joiners)
+
+    def join(who: Person) -> None:
+        gate.wait()
+        reply = api.call("POST", f"/api/classes/{klass['id']}/join", who)
+        with lock:
+            outcomes[f"{reply.status} {reply.error['code']}" if reply.status != 200 else "200"] += 1
+
+    threads = [threading.Thread(target=join, args=(who,)) for who in people]
+    started = time.perf_counter()
+    with count_calls() as counter:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    elapsed = time.perf_counter() - started
+    final = api.call("GET", f"/api/classes/{klass['id']}", host).body
+    with_activity = sum(1 for who in people if api.call("GET", f"/api/user-activities?class_id={klass['id']}", who).body["items"])
+    rows = [[outcome, n] for outcome, n in sorted(outcomes.items())]
+    rows += [["class current_participants / participant_ids", f"{final['current_participants']} / {len(final['participant_ids'])}"], ["joiners holding a user activity", with_activity], ["DynamoDB calls (all 20 requests)", f"{counter.total}: {counter.describe()}"], ["wall time", f"{elapsed:.2f} s"]]
+    return (
+        f"## Learning platform: {joiners} concurrent joins on a class of {places} (issue 6)\n\n"
+        f"{joiners} threads released together by a barrier, each joining through the real handler. The calls row counts "
+        "successful calls only (the refused joins' cancelled transactions are not in it).\n\n"
+    ) + table(["outcome", "count"], rows)
 
 
 def run(env: BenchEnv) -> str:
-    api = env.api
-    org = f"bench-learn-{uuid.uuid4().hex[:8]}"
-    host, admin = make_user(api, org), make_user(api, org, "admin")
-    learners = [make_user(api, org) for _ in range(20)]
-    when = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    rows = []
-
-    def measure(label: str, method: str, path: str, who, body=None) -> dict:
-        with count_calls() as counter:
-            reply = api.call(method, path, who, body)
-        rows.append([label, reply.status, counter.total, counter.describe(), f"{counter.write_units:g}"])
-        return reply.body
-
-    klass = measure("book a class", "POST", "/api/classes", host, {"class_type": "grupal", "max_participants": 5, "scheduled_at": when})
-    measure("join", "POST", f"/api/classes/{klass['id']}/join", learners[0])
-    measure("join again (409 conflict)", "POST", f"/api/classes/{klass['id']}/join", learners[0])
-    task = api.call("POST", "/api/tasks", admin, {"title": "T", "type": "reading", "difficulty": "easy"}).body
-    measure("attach a task (host + 1 participant)", "POST", f"/api/classes/{klass['id']}/tasks", host, {"task_id": task["id"]})
-    measure("complete the class (host + 1 participant)", "POST", f"/api/classes/{klass['id']}/complete", admin)
-
-    race = api.call("POST", "/api/classes", host, {"class_type": "grupal", "max_participants": 5, "scheduled_at": when}).body
-    statuses: list[int] = []
-    threads = [threading.Thread(target=lambda who=who: statuses.append(api.call("POST", f"/api/classes/{race['id']}/join", who).status)) for who in learners]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    final = api.call("GET", f"/api/classes/{race['id']}", host).body
-    outcome = f"{statuses.count(200)} joined, {statuses.count(409)} × 409 class_full, {final['current_participants']} participants stored, in {elapsed:.2f} s"
-    return (
-        "## Learning platform (issue 6)\n\n"
-        + table(["request", "status", "calls", "operations", "WCU (est.)"], rows)
-        + f"\n\n20 concurrent joins on a class of 5: {outcome}. Capacity is a condition on the class item inside the join's "
-        "transaction, so it holds under any concurrency; a refused join costs one consistent GetItem of the class to name the reason."
-    )
+    return calls_per_request(env) + "\n\n" + concurrent_joins(env)

@@ -34,3 +34,43 @@ def test_book_join_complete_and_count_classes(http: Http):
     assert http.call("GET", "/api/stats/me", learner).body["total_classes"] == 1
     users = http.call("GET", "/api/users", admin).body["items"]
     assert {u["id"] for u in users} == {admin.sub, host.sub, learner.sub, latecomer.sub}
+
+
+def test_users_administration_over_http(http: Http):
+    org = f"e2e-{uuid.uuid4().hex[:8]}"
+    admin, member = Person.new(org, email=admin_email()), Person.new(org)
+    assert http.call("GET", "/api/users/me", member).status == 200
+    assert http.call("GET", "/api/users", member).status == 403
+    assert http.call("PATCH", f"/api/users/{admin.sub}", member, {"role": "member"}).status == 403
+    assert {u["id"] for u in http.call("GET", "/api/users", admin).body["items"]} == {admin.sub, member.sub}
+    assert http.call("PATCH", f"/api/users/{member.sub}", admin, {"role": "moderator"}).body["role"] == "moderator"
+    assert http.call("GET", "/api/users/me", member).body["role"] == "moderator"
+    own = http.call("PATCH", f"/api/users/{admin.sub}", admin, {"role": "member"})
+    assert (own.status, own.rules) == (403, ["admin_cannot_demote_self"])
+    assert http.call("PATCH", f"/api/users/{admin.sub}", admin, {"active": False}).status == 403
+    assert http.call("PATCH", f"/api/users/{member.sub}", admin, {"active": False}).body["active"] is False
+    assert http.call("GET", "/api/users/me", member).status == 403
+    assert http.call("PATCH", f"/api/users/{member.sub}", Person.new(org + "-b", email=admin_email()), {"active": True}).status == 404
+
+
+def test_tasks_and_class_lifecycle_over_http(http: Http):
+    org = f"e2e-{uuid.uuid4().hex[:8]}"
+    admin, host, learner = Person.new(org, email=admin_email()), Person.new(org), Person.new(org)
+    http.call("GET", "/api/users/me", admin)
+    for kind, level in [("reading", "easy"), ("audio", "hard"), ("reading", "hard")]:
+        assert http.call("POST", "/api/tasks", admin, {"title": f"{kind} {level}", "type": kind, "difficulty": level}).status == 201
+    assert http.call("POST", "/api/tasks", host, {"title": "x", "type": "reading", "difficulty": "easy"}).status == 403
+    assert http.call("POST", "/api/tasks", admin, {"title": "x", "type": "podcast", "difficulty": "easy"}).rules == ["must_be_one_of"]
+    assert [t["title"] for t in http.call("GET", "/api/tasks?type=reading&difficulty=hard", learner).body["items"]] == ["reading hard"]
+    when = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    klass = http.call("POST", "/api/classes", host, {"class_type": "grupal", "max_participants": 3, "scheduled_at": when}).body
+    assert klass["status"] == "pending" and klass["host_id"] == host.sub
+    assert [ua["role"] for ua in http.call("GET", "/api/user-activities", host).body["items"]] == ["anfitrion"]
+    assert http.call("POST", f"/api/classes/{klass['id']}/confirm", host).body["status"] == "scheduled"
+    joined = http.call("POST", f"/api/classes/{klass['id']}/join", learner).body
+    assert (joined["current_participants"], joined["participant_ids"]) == (1, [learner.sub])
+    assert http.call("POST", f"/api/classes/{klass['id']}/join", learner).error["code"] == "conflict"
+    assert [ua["role"] for ua in http.call("GET", f"/api/user-activities?class_id={klass['id']}", learner).body["items"]] == ["participante"]
+    assert http.call("POST", f"/api/classes/{klass['id']}/cancel", host).body["status"] == "cancelled"
+    assert http.call("POST", f"/api/classes/{klass['id']}/join", Person.new(org)).error["code"] == "invalid_transition"
+    assert http.call("POST", f"/api/classes/{klass['id']}/confirm", host).error["code"] == "invalid_transition"

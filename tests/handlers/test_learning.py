@@ -215,3 +215,26 @@ def test_user_activity_queries(api: Api, org_id: str):
     assert api.call("GET", "/api/user-activities?completed=maybe", who).rules == ["bool_parsing"]
     assert api.call("GET", "/api/user-activities?role=guest", who).rules == ["must_be_one_of"]
     assert api.call("GET", "/api/user-activities", who).body == {"items": [], "next_cursor": None}
+
+
+def test_user_activity_items_keep_the_stream_consumers_contract(api: Api, org_id: str):
+    """`ORG#o#USER#u / UA#<class_id>#<id>`, type USER_ACTIVITY; found by id alone through LSI1."""
+    from activity_tracker.repository.learning import UserActivityItem
+
+    host, learner = make_user(api, org_id), make_user(api, org_id)
+    first, second = book(api, host).body, book(api, host).body
+    api.call("POST", f"/api/classes/{first['id']}/join", learner)
+    stored = list(UserActivityItem.query(f"ORG#{org_id}#USER#{host.sub}", UserActivityItem.sk.startswith("UA#")))
+    assert {(s.entity, s.sk) for s in stored} == {("USER_ACTIVITY", f"UA#{c['class_id']}#{c['id']}") for c in api.call("GET", "/api/user-activities", host).body["items"]}
+    assert len(stored) == 2 and {s.role for s in stored} == {"anfitrion"}
+    in_first = api.call("GET", f"/api/user-activities?class_id={first['id']}", host).body["items"]
+    assert [ua["class_id"] for ua in in_first] == [first["id"]]
+    assert api.call("GET", f"/api/user-activities/{in_first[0]['id']}", host).body == in_first[0]
+    assert api.call("GET", f"/api/user-activities/{in_first[0]['id']}", learner).status == 404
+    assert api.call("GET", "/api/user-activities?class_id=nope", host).body["items"] == []
+    page = api.call("GET", "/api/user-activities?limit=1", host).body
+    assert page["next_cursor"] and len(page["items"]) == 1
+    rest = api.call("GET", f"/api/user-activities?limit=1&cursor={page['next_cursor']}", host).body
+    assert rest["items"][0]["id"] != page["items"][0]["id"]
+    other_class = first["id"] if page["items"][0]["class_id"] == second["id"] else second["id"]
+    assert api.call("GET", f"/api/user-activities?class_id={other_class}&cursor={page['next_cursor']}", host).rules == ["cursor_invalid"]

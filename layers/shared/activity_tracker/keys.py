@@ -129,9 +129,23 @@ def classes_of_org(org_id: str) -> str:
     return f"ORG#{org_id}#CLASSES"
 
 
-def user_activity_sk(user_activity_id: str) -> str:
-    """In the user's partition `ORG#o#USER#u`: their user activities."""
-    return f"UA#{user_activity_id}"
+def user_activity_sk(class_id: str, user_activity_id: str) -> str:
+    """In the user's partition `ORG#o#USER#u`: their user activities, grouped by class (the stream
+    consumer's contract: `UA#<class_id>#<id>`)."""
+    return f"UA#{class_id}#{user_activity_id}"
+
+
+def user_activities_of_class(class_id: str) -> str:
+    """Key prefix of a user's activities in one class."""
+    return f"UA#{class_id}#"
+
+
+USER_ACTIVITIES_PREFIX = "UA#"
+
+
+def user_activity_by_id(user_activity_id: str) -> str:
+    """LSI1 sort key of a user activity: finds it by id alone, strongly consistent, in its user's partition."""
+    return f"UAID#{user_activity_id}"
 
 
 # --- Bufdir exports (issue 7)

@@ -162,6 +162,8 @@ def list_classes(request: Request, user: Any) -> dict[str, Any]:
         range_key = ClassItem.gsi2sk <= query.to + "~"
     else:
         range_key = None
+    if start is not None and ((query.from_ and start["gsi2sk"] < query.from_) or (query.to and start["gsi2sk"] > query.to + "~")):
+        raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
     condition = ClassItem.status == query.status if query.status else None
     found = ClassItem.by_organization.query(partition, range_key, filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=repo.start_key(start))
     items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, "gsi2"))
@@ -172,8 +174,8 @@ def get_class(request: Request, user: Any) -> dict[str, Any]:
     return class_dto(_class(request))
 
 
-def _transition(request: Request, allowed_from: tuple[str, ...], to: str) -> dict[str, Any]:
-    klass = _class(request)
+def _transition(klass: ClassItem, allowed_from: tuple[str, ...], to: str) -> dict[str, Any]:
+    """`klass` (as read by the caller) moves to `to`, conditional on its status still being one it may leave."""
     if klass.status not in allowed_from:
         raise Conflict(f"A {klass.status} class cannot become {to}.", _detail("status", "invalid_transition", f"{klass.status} → {to}"), code="invalid_transition")
     try:
@@ -189,14 +191,14 @@ def confirm_class(request: Request, user: Any) -> dict[str, Any]:
     klass = _class(request)
     if klass.host_id != user.id and user.role not in CONTENT_ROLES:
         raise Forbidden("Only the host, a moderator or an admin may confirm a class.")
-    return _transition(request, ("pending",), "scheduled")
+    return _transition(klass, ("pending",), "scheduled")
 
 
 def cancel_class(request: Request, user: Any) -> dict[str, Any]:
     klass = _class(request)
     if klass.host_id != user.id and user.role != "admin":
         raise Forbidden("Only the host or an admin may cancel a class.")
-    return _transition(request, OPEN_STATUSES, "cancelled")
+    return _transition(klass, OPEN_STATUSES, "cancelled")
 
 
 def join_class(request: Request, user: Any) -> dict[str, Any]:
@@ -230,7 +232,7 @@ def join_class(request: Request, user: Any) -> dict[str, Any]:
 
 def _each_member_activity(klass: ClassItem, actions: list[Any]) -> None:
     """Apply `actions` to every member's user activity, in transactions of at most 100 writes."""
-    targets = [UserActivityItem(keys.user_pk(klass.organization_id, uid), keys.user_activity_sk(ua_id)) for uid, ua_id in sorted(_members(klass).items())]
+    targets = [UserActivityItem(keys.user_pk(klass.organization_id, uid), keys.user_activity_sk(klass.id, ua_id)) for uid, ua_id in sorted(_members(klass).items())]
     for start in range(0, len(targets), MAX_TRANSACTION):
         with TransactWrite(connection=connection()) as tx:
             for target in targets[start : start + MAX_TRANSACTION]:
@@ -257,7 +259,7 @@ def complete_class(request: Request, user: Any) -> dict[str, Any]:
     if klass.status not in OPEN_STATUSES:
         raise Conflict(f"A {klass.status} class cannot be completed.", _detail("status", "invalid_transition", f"{klass.status} → completed"), code="invalid_transition")
     _each_member_activity(klass, [UserActivityItem.completed.set(True), UserActivityItem.updated_at.set(now_iso())])
-    return _transition(request, OPEN_STATUSES, "completed")
+    return _transition(klass, OPEN_STATUSES, "completed")
 
 
 # ---------------------------------------------------------------- user activities
@@ -266,11 +268,14 @@ def list_user_activities(request: Request, user: Any) -> dict[str, Any]:
     partition = keys.user_pk(request.caller.org_id, user.id)
     start = decode_cursor(query.cursor, ("pk", "sk"), ("pk", partition))
     condition = None
-    for attribute, value in ((UserActivityItem.completed, query.completed), (UserActivityItem.role, query.role), (UserActivityItem.class_id, query.class_id), (UserActivityItem.task_id, query.task_id)):
+    for attribute, value in ((UserActivityItem.completed, query.completed), (UserActivityItem.role, query.role), (UserActivityItem.task_id, query.task_id)):
         if value is not None:
             part = attribute == value
             condition = part if condition is None else condition & part
-    found = UserActivityItem.query(partition, UserActivityItem.sk.startswith("UA#"), filter_condition=condition, limit=query.limit, page_size=100, last_evaluated_key=repo.start_key(start))
+    prefix = keys.user_activities_of_class(query.class_id) if query.class_id else keys.USER_ACTIVITIES_PREFIX
+    if start is not None and not start["sk"].startswith(prefix):  # DynamoDB refuses a start key outside the key condition
+        raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
+    found = UserActivityItem.query(partition, UserActivityItem.sk.startswith(prefix), filter_condition=condition, limit=query.limit, page_size=100, last_evaluated_key=repo.start_key(start))
     items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, None))
     return {"items": [user_activity_dto(it) for it in items], "next_cursor": cursor}
 

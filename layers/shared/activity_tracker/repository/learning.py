@@ -4,7 +4,8 @@
 - class `ORG#o#CLASS#c / CLASS`, listed through GSI2 `ORG#o#CLASSES` by `scheduled_at#c`; it
   holds `member_activities` ("user|user-activity id" of the host and each participant), the
   participants' set and count; capacity and "joined once" are conditions on this item;
-- user activity `ORG#o#USER#u / UA#id` (type USER_ACTIVITY), in its user's partition.
+- user activity `ORG#o#USER#u / UA#<class_id>#<id>` (type USER_ACTIVITY), in its user's partition;
+  LSI1 `UAID#<id>` finds it by id alone (strongly consistent).
 A class and the user activity of whoever books or joins it are written in one transaction.
 """
 
@@ -16,7 +17,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DoesNotExist
 
 from activity_tracker import keys
-from activity_tracker.repository.table import Gsi2, TableItem
+from activity_tracker.repository.table import Gsi2, Lsi1, TableItem
 
 
 class TaskItem(TableItem):
@@ -66,6 +67,8 @@ class UserActivityItem(TableItem):
     completed = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    lsi1sk = UnicodeAttribute()  # keys.user_activity_by_id
+    by_id = Lsi1()
 
 
 def get_task(org_id: str, task_id: str) -> TaskItem | None:
@@ -83,17 +86,18 @@ def get_class(org_id: str, class_id: str) -> ClassItem | None:
 
 
 def get_user_activity(org_id: str, user_id: str, user_activity_id: str) -> UserActivityItem | None:
-    try:
-        return UserActivityItem.get(keys.user_pk(org_id, user_id), keys.user_activity_sk(user_activity_id), consistent_read=True)
-    except DoesNotExist:
+    """The caller's own user activity by id: one strongly consistent Query on LSI1."""
+    if not user_activity_id or len(user_activity_id) > 64:
         return None
+    found = UserActivityItem.by_id.query(keys.user_pk(org_id, user_id), UserActivityItem.lsi1sk == keys.user_activity_by_id(user_activity_id), consistent_read=True, limit=1)
+    return next(iter(found), None)
 
 
 def new_user_activity(org_id: str, user_id: str, class_id: str, role: str, moment: str, user_activity_id: str, task_id: str | None = None) -> UserActivityItem:
     return UserActivityItem(
-        keys.user_pk(org_id, user_id), keys.user_activity_sk(user_activity_id), entity="USER_ACTIVITY",
+        keys.user_pk(org_id, user_id), keys.user_activity_sk(class_id, user_activity_id), entity="USER_ACTIVITY",
         id=user_activity_id, user_id=user_id, organization_id=org_id, class_id=class_id, task_id=task_id,
-        role=role, completed=False, created_at=moment, updated_at=moment,
+        role=role, completed=False, created_at=moment, updated_at=moment, lsi1sk=keys.user_activity_by_id(user_activity_id),
     )  # fmt: skip
 
 
