@@ -38,7 +38,7 @@ def _size(item: dict[str, Any] | None) -> int:
     """DynamoDB's item size, near enough: attribute names plus their values' JSON."""
     import json
 
-    return sum(len(name) + len(json.dumps(value)) for name, value in (item or {}).items())
+    return sum(len(name) + len(json.dumps(value, default=str)) for name, value in (item or {}).items())
 
 
 def estimate_units(operation: str, params: dict[str, Any], result: dict[str, Any]) -> tuple[float, float]:
@@ -76,7 +76,12 @@ def _install() -> None:
 
     def counting(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
         result = original(self, operation_name, api_params)
-        reads, writes = estimate_units(operation_name, api_params, result if isinstance(result, dict) else {})
+        if not _active:
+            return result
+        try:
+            reads, writes = estimate_units(operation_name, api_params, result if isinstance(result, dict) else {})
+        except Exception:  # an estimate must never break the call it measures
+            reads = writes = 0.0
         for counter in list(_active):
             with counter._lock:
                 counter.calls[operation_name] += 1
