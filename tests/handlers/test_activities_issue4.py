@@ -55,31 +55,6 @@ def test_plain_date_is_the_start_of_the_local_day(api: Api, org_id: str):
     assert create(api, who, activity_date=datetime.now(UTC).date().isoformat())["id"]  # today is never "future"
 
 
-@pytest.mark.parametrize(
-    ("fields", "rule"),
-    [
-        ({"duration_minutes": 0}, "duration_positive_integer"),
-        ({"duration_minutes": -5}, "duration_positive_integer"),
-        ({"duration_minutes": 12.5}, "duration_positive_integer"),
-        ({"duration_minutes": "30"}, "duration_positive_integer"),
-        ({"duration_minutes": True}, "duration_positive_integer"),
-        ({"is_group_activity": True}, "group_activity_requires_participant_count"),
-        ({"is_group_activity": True, "participant_count": 1}, "group_activity_requires_participant_count"),
-        ({"participant_count": 3}, "group_activity_requires_participant_count"),
-        ({"registration_mode": "wizard"}, "summary_required_for_wizard_registration"),
-        ({"registration_mode": "wizard", "summary": "   "}, "summary_required_for_wizard_registration"),
-        ({"activity_type": "party"}, "activity_type_valid_enum"),
-        ({"activity_date": ago(minutes=-10)}, "activity_date_not_in_future"),
-        ({"bufdir_eligible": True}, "server_owned_field"),
-        ({"colour": "red"}, "unknown_field"),
-    ],
-)
-def test_create_validation(api: Api, org_id: str, fields: dict, rule: str):
-    reply = api.call("POST", "/api/activities", Person.new(org_id), {"activity_date": ago(hours=1), "activity_type": "meeting", **fields})
-    assert (reply.status, reply.error["code"]) == (400, "validation_error")
-    assert rule in reply.rules
-
-
 def test_future_within_skew_is_accepted_and_group_ok(api: Api, org_id: str):
     who = Person.new(org_id)
     assert create(api, who, activity_date=ago(minutes=-3))
