@@ -182,17 +182,6 @@ def test_review_fields_reason_and_roles(api: Api, org_id: str):
     assert api.call("POST", f"/api/activities/{act['id']}/review", coordinator, {"action": "nope"}).rules == ["must_be_one_of"]
 
 
-def test_approved_is_immutable_for_the_member_until_reopened(api: Api, org_id: str):
-    coordinator, member = make_user(api, org_id, "coordinator"), Person.new(org_id)
-    act = create(api, member)
-    api.call("POST", f"/api/activities/{act['id']}/review", coordinator, {"action": "approve"})
-    assert api.call("PATCH", f"/api/activities/{act['id']}", member, {"summary": "x"}).status == 403
-    assert api.call("DELETE", f"/api/activities/{act['id']}", member).status == 403
-    assert api.call("PATCH", f"/api/activities/{act['id']}", coordinator, {"summary": "by coordinator"}).status == 200
-    api.call("POST", f"/api/activities/{act['id']}/review", coordinator, {"action": "reopen"})
-    assert api.call("PATCH", f"/api/activities/{act['id']}", member, {"summary": "x"}).status == 200
-
-
 def test_lists_query_an_index_never_scan(api: Api, org_id: str):
     from tests.bench import count_calls
 

@@ -35,6 +35,19 @@ def decode_cursor(cursor: str | None, key_names: tuple[str, ...], partition: tup
     return key
 
 
+def cursor_key(item: Any, index: str | None = None) -> dict[str, str]:
+    """The key that resumes a Query after `item`: table keys, plus the index's keys when reading one."""
+    key = {"pk": item.pk, "sk": item.sk}
+    if index:
+        key |= {f"{index}pk": getattr(item, f"{index}pk"), f"{index}sk": getattr(item, f"{index}sk")}
+    return key
+
+
+def start_key(start: dict[str, str] | None) -> dict[str, Any] | None:
+    """A decoded cursor as the ExclusiveStartKey of a Query (every key attribute is a string)."""
+    return {name: {"S": value} for name, value in start.items()} if start else None
+
+
 def collect(items: Iterator[Any], limit: int, key_of: Callable[[Any], dict[str, str]]) -> tuple[list[Any], str | None]:
     """The first `limit` items of a (possibly filtered, auto-paging) Query, and the cursor of the
     next page: the key of the last item returned, or None when the Query ran out."""

@@ -23,7 +23,7 @@ from activity_tracker.models.activity import (
     activity_dto,
 )
 from activity_tracker.models.base import parse
-from activity_tracker.pagination import collect, decode_cursor
+from activity_tracker.pagination import collect, cursor_key, decode_cursor
 from activity_tracker.repository import activities as repo
 from activity_tracker.repository.batch import get_many
 from activity_tracker.repository.contacts import ContactItem
@@ -197,7 +197,7 @@ def list_activities(request: Request, user: Any) -> dict[str, Any]:
     date_from = rules.local_day_window(query.from_, 1)[0] if query.from_ else None
     date_to = rules.local_day_window(query.to, 1)[1] if query.to else None
     found = repo.query(index, partition, date_from, date_to, condition, query.limit, start)
-    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, name))
+    items, cursor = collect(found, query.limit, lambda it: cursor_key(it, name))
     return {"items": [activity_dto(it) for it in items], "next_cursor": cursor}
 
 

@@ -9,7 +9,7 @@ from activity_tracker.api import Request, Response
 from activity_tracker.clock import new_id, now_iso
 from activity_tracker.errors import NotFound, ValidationFailed
 from activity_tracker.models.contact import ContactCreate, ContactListQuery, contact_dto
-from activity_tracker.pagination import collect, decode_cursor
+from activity_tracker.pagination import collect, cursor_key, decode_cursor
 from activity_tracker.repository import contacts as repo
 
 
@@ -29,7 +29,7 @@ def list_contacts(request: Request, user: Any) -> dict[str, Any]:
     query: ContactListQuery = request.params
     org_id = request.caller.org_id
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", keys.contacts_of_org(org_id)))
-    items, cursor = collect(repo.query(org_id, query.limit, start), query.limit, repo.cursor_key)
+    items, cursor = collect(repo.query(org_id, query.limit, start), query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [contact_dto(item) for item in items], "next_cursor": cursor}
 
 

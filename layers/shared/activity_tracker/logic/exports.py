@@ -11,7 +11,7 @@ from activity_tracker.api import Request, Response
 from activity_tracker.clock import new_id
 from activity_tracker.errors import NotFound, ValidationFailed
 from activity_tracker.models.export import MAX_PERIOD_DAYS, ExportCreate, ExportListQuery, export_dto
-from activity_tracker.pagination import collect, decode_cursor
+from activity_tracker.pagination import collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import exports as repo
 from activity_tracker.settings import get_settings
 from activity_tracker.vocabulary import REVIEWER_ROLES
@@ -49,9 +49,9 @@ def list_exports(request: Request, user: Any) -> dict[str, Any]:
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition))
     found = repo.ExportItem.by_organization.query(
         partition, scan_index_forward=False, limit=query.limit, page_size=query.limit,
-        last_evaluated_key={k: {"S": v} for k, v in start.items()} if start else None,
+        last_evaluated_key=start_key(start),
     )  # fmt: skip
-    items, cursor = collect(found, query.limit, lambda it: {"pk": it.pk, "sk": it.sk, "gsi2pk": it.gsi2pk, "gsi2sk": it.gsi2sk})
+    items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [export_dto(it) for it in items], "next_cursor": cursor}
 
 

@@ -28,7 +28,7 @@ from activity_tracker.models.learning import (
     user_activity_dto,
 )
 from activity_tracker.models.user import user_dto
-from activity_tracker.pagination import collect, decode_cursor
+from activity_tracker.pagination import collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import learning as repo
 from activity_tracker.repository import users
 from activity_tracker.repository.learning import ClassItem, TaskItem, UserActivityItem
@@ -49,8 +49,8 @@ def list_users(request: Request, user: Any) -> dict[str, Any]:
     query: PageQuery = request.params
     partition = keys.users_of_org(request.caller.org_id)
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi1pk", "gsi1sk"), ("gsi1pk", partition))
-    found = users.UserItem.by_organization.query(partition, limit=query.limit, page_size=query.limit, last_evaluated_key=repo.start_key(start))
-    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, "gsi1"))
+    found = users.UserItem.by_organization.query(partition, limit=query.limit, page_size=query.limit, last_evaluated_key=start_key(start))
+    items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi1"))
     return {"items": [user_dto(it) for it in items], "next_cursor": cursor}
 
 
@@ -93,8 +93,8 @@ def list_tasks(request: Request, user: Any) -> dict[str, Any]:
     if query.difficulty:
         part = TaskItem.difficulty == query.difficulty
         condition = part if condition is None else condition & part
-    found = TaskItem.by_organization.query(partition, filter_condition=condition, scan_index_forward=False, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=repo.start_key(start))
-    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, "gsi2"))
+    found = TaskItem.by_organization.query(partition, filter_condition=condition, scan_index_forward=False, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start))
+    items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [task_dto(it, with_answer=user.role in CONTENT_ROLES) for it in items], "next_cursor": cursor}
 
 
@@ -165,8 +165,8 @@ def list_classes(request: Request, user: Any) -> dict[str, Any]:
     if start is not None and ((query.from_ and start["gsi2sk"] < query.from_) or (query.to and start["gsi2sk"] > query.to + "~")):
         raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
     condition = ClassItem.status == query.status if query.status else None
-    found = ClassItem.by_organization.query(partition, range_key, filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=repo.start_key(start))
-    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, "gsi2"))
+    found = ClassItem.by_organization.query(partition, range_key, filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start))
+    items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [class_dto(it) for it in items], "next_cursor": cursor}
 
 
@@ -275,8 +275,8 @@ def list_user_activities(request: Request, user: Any) -> dict[str, Any]:
     prefix = keys.user_activities_of_class(query.class_id) if query.class_id else keys.USER_ACTIVITIES_PREFIX
     if start is not None and not start["sk"].startswith(prefix):  # DynamoDB refuses a start key outside the key condition
         raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
-    found = UserActivityItem.query(partition, UserActivityItem.sk.startswith(prefix), filter_condition=condition, limit=query.limit, page_size=100, last_evaluated_key=repo.start_key(start))
-    items, cursor = collect(found, query.limit, lambda it: repo.cursor_key(it, None))
+    found = UserActivityItem.query(partition, UserActivityItem.sk.startswith(prefix), filter_condition=condition, limit=query.limit, page_size=100, last_evaluated_key=start_key(start))
+    items, cursor = collect(found, query.limit, lambda it: cursor_key(it, None))
     return {"items": [user_activity_dto(it) for it in items], "next_cursor": cursor}
 
 

@@ -18,6 +18,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from activity_tracker import keys
+from activity_tracker.pagination import start_key
 from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, connection
 
 ENTITY = "ACTIVITY"
@@ -197,12 +198,8 @@ def query(index: Any, partition: str, date_from: str | None, date_to: str | None
         condition = range_key <= date_to + "~"
     else:
         condition = None
-    last_key = {name: {"S": value} for name, value in start.items()} if start else None
     return index.query(
         partition, condition, filter_condition=filters, scan_index_forward=False, limit=limit,
-        page_size=limit if filters is None else 100, last_evaluated_key=last_key,
+        page_size=limit if filters is None else 100, last_evaluated_key=start_key(start),
     )  # fmt: skip
 
-
-def cursor_key(item: ActivityItem, index_name: str) -> dict[str, str]:
-    return {"pk": item.pk, "sk": item.sk, f"{index_name}pk": getattr(item, f"{index_name}pk"), f"{index_name}sk": getattr(item, f"{index_name}sk")}

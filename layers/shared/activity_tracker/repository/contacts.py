@@ -9,6 +9,7 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from activity_tracker import keys
+from activity_tracker.pagination import start_key
 from activity_tracker.repository.table import Gsi2, TableItem
 
 
@@ -43,9 +44,4 @@ def get(org_id: str, contact_id: str) -> ContactItem | None:
 
 
 def query(org_id: str, limit: int, start: dict[str, str] | None) -> Iterator[ContactItem]:
-    last_key = {name: {"S": value} for name, value in start.items()} if start else None
-    return ContactItem.by_organization.query(keys.contacts_of_org(org_id), limit=limit, page_size=limit, last_evaluated_key=last_key)
-
-
-def cursor_key(item: ContactItem) -> dict[str, str]:
-    return {"pk": item.pk, "sk": item.sk, "gsi2pk": item.gsi2pk, "gsi2sk": item.gsi2sk}
+    return ContactItem.by_organization.query(keys.contacts_of_org(org_id), limit=limit, page_size=limit, last_evaluated_key=start_key(start))

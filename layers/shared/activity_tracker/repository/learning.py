@@ -11,8 +11,6 @@ A class and the user activity of whoever books or joins it are written in one tr
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DoesNotExist
 
@@ -100,13 +98,3 @@ def new_user_activity(org_id: str, user_id: str, class_id: str, role: str, momen
         role=role, completed=False, created_at=moment, updated_at=moment, lsi1sk=keys.user_activity_by_id(user_activity_id),
     )  # fmt: skip
 
-
-def cursor_key(item: Any, index: str | None) -> dict[str, str]:
-    key = {"pk": item.pk, "sk": item.sk}
-    if index:
-        key |= {f"{index}pk": getattr(item, f"{index}pk"), f"{index}sk": getattr(item, f"{index}sk")}
-    return key
-
-
-def start_key(start: dict[str, str] | None) -> dict[str, Any] | None:
-    return {name: {"S": value} for name, value in start.items()} if start else None
