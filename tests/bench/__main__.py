@@ -22,6 +22,24 @@ def fresh_tables(stack: object) -> None:
         dynamodb.create_table(**args)
 
 
+def chunks(markdown: str) -> list[str]:
+    """The `## ` sections of a Markdown text, each from its heading to the next."""
+    out: list[str] = []
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            out.append(line)
+        elif out:
+            out[-1] += "\n" + line
+    return [chunk.strip() for chunk in out]
+
+
+def merge(old_document: str, new_body: str) -> str:
+    """The old document's sections, those with a heading in `new_body` replaced, new ones appended."""
+    new = {chunk.splitlines()[0]: chunk for chunk in chunks(new_body)}
+    kept = [new.pop(chunk.splitlines()[0], chunk) for chunk in chunks(old_document)]
+    return "\n\n".join(kept + list(new.values()))
+
+
 def main(selected: list[str]) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     os.environ.setdefault("DYNAMODB_READ_TIMEOUT_SECONDS", "120")  # the local store is slow with big tables; DynamoDB is not
@@ -64,7 +82,12 @@ def main(selected: list[str]) -> int:
         "DynamoDB and S3 are the moto server on this machine, so absolute latencies are local ones; "
         "call counts and ratios measured in the same run are what carry over to AWS.\n"
     )
-    (ROOT / "docs" / "benchmarks.md").write_text(header + "\n" + "\n\n".join(sections) + "\n")
+    document = ROOT / "docs" / "benchmarks.md"
+    body = "\n\n".join(sections)
+    if selected and document.exists():  # some areas only: replace their sections, keep the rest
+        body = merge(document.read_text(), body)
+        header = header.replace("Written by `make bench` on", "Last written by `make bench` (" + " ".join(selected) + ") on")
+    document.write_text(header + "\n" + body + "\n")
     print("wrote docs/benchmarks.md")
     return 0
 

@@ -177,3 +177,42 @@ def test_a_run_taken_over_as_stale_does_not_overwrite_the_newer_result(api: Api,
     worker.run(old_run)  # the slow first run finishes last
     final = api.call("GET", f"/api/exports/{export_id}", admin).body
     assert final["status"] == "done" and final["finished_at"] and exports.get(org_id, export_id).started_at == new_run.started_at
+
+
+def test_an_export_near_the_time_limit_ends_failed_in_time_and_uploads_nothing(api: Api, org_id: str):
+    from types import SimpleNamespace
+
+    import boto3
+
+    from activity_tracker.bufdir import handlers
+    from activity_tracker.settings import get_settings
+
+    admin = make_user(api, org_id, "admin")
+    activity(api, admin, admin)
+    export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    (record,) = recorded(api.stack, org_id, WORKER)
+    nearly_over = SimpleNamespace(get_remaining_time_in_millis=lambda: 30_000, aws_request_id="r", function_name="f")
+    assert handlers.worker_handler({"Records": [record]}, nearly_over) == {"batchItemFailures": []}
+    failed = api.call("GET", f"/api/exports/{export_id}", admin).body
+    assert failed["status"] == "failed" and failed["error"].startswith("TimeLimit:") and failed["finished_at"]
+    listed = boto3.client("s3").list_objects_v2(Bucket=get_settings().exports_bucket, Prefix=f"exports/{org_id}/{export_id}")
+    assert listed.get("KeyCount", 0) == 0
+
+
+def test_a_run_that_died_while_running_reads_as_failed_and_can_be_claimed_again(api: Api, org_id: str):
+    from activity_tracker.bufdir import worker
+    from activity_tracker.repository import exports
+
+    admin = make_user(api, org_id, "admin")
+    export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    dead = exports.get(org_id, export_id)
+    assert worker.claim(dead)
+    assert api.call("GET", f"/api/exports/{export_id}", admin).body["status"] == "running"  # a live run is not stale
+    dead.update(actions=[exports.ExportItem.started_at.set("2026-11-01T00:00:00.000Z")])  # killed long ago
+    shown = api.call("GET", f"/api/exports/{export_id}", admin).body
+    assert shown["status"] == "failed" and shown["error"].startswith("WorkerStopped:")
+    assert [(e["status"], e["error"][:14]) for e in api.call("GET", "/api/exports", admin).body["items"]] == [("failed", "WorkerStopped:")]
+    again = exports.get(org_id, export_id)
+    assert worker.claim(again)
+    worker.run(again)
+    assert api.call("GET", f"/api/exports/{export_id}", admin).body["status"] == "done"

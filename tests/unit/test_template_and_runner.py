@@ -74,3 +74,13 @@ def test_stream_filters_match_like_lambda_event_filtering():
 def test_sample_events_are_valid_json():
     for path in Path(ROOT / "events").glob("*.json"):
         json.loads(path.read_text())
+
+
+def test_the_export_worker_may_query_the_index_it_reads():
+    """Least privilege cuts both ways: the worker's one Query grant names the index its code reads."""
+    from activity_tracker.repository.table import Gsi4
+
+    text = (ROOT / "template.yaml").read_text()
+    worker = text[text.index("  ExportsWorkerFunction:") : text.index("  ExportsScheduleFunction:")]
+    granted = [line.split("/index/")[1].strip(' "') for line in worker.splitlines() if "/index/" in line]
+    assert granted == [Gsi4.Meta.index_name]

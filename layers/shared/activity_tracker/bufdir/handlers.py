@@ -20,13 +20,14 @@ logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-trac
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def export_record(record: DynamoDBRecord) -> None:
+def export_record(record: DynamoDBRecord, lambda_context: Any = None) -> None:
     image = deserialize(record.raw_event["dynamodb"].get("NewImage")) or {}
     export = exports.get(image["organization_id"], image["id"])
     if export is None or not worker.claim(export):
         return  # gone, or already claimed by an earlier delivery
     logger.info("exporting", extra={"export": export.id, "organization": export.organization_id})
-    worker.run(export)
+    seconds_left = (lambda: lambda_context.get_remaining_time_in_millis() / 1000) if lambda_context is not None else None
+    worker.run(export, seconds_left=seconds_left)
 
 
 def worker_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """Rows and summary of a Bufdir export (pure): only approved, live, eligible activities inside the
-period count, and a test organization's export has none."""
+period count, and a test organization's export has none. An activity is a plain mapping of its
+stored attributes (see `ATTRIBUTES`), as the worker reads them."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,31 +16,31 @@ COLUMNS = (
     "duration_minutes", "is_group_activity", "participant_count", "participants", "contact_id", "summary",
     "is_proxy_registration", "is_bulk_registration", "has_home_visit_report",
 )  # fmt: skip
+FLAGS = ("is_group_activity", "is_proxy_registration", "is_bulk_registration", "has_home_visit_report")
+STORED = tuple(name for name in COLUMNS if name not in ("bufdir_category", "participants"))
+ATTRIBUTES = (*STORED, "status", "deleted_at", "bufdir_eligible", "participant_count")  # what an export reads of an activity
 
 
-def counts(activity: Any, period_start: str, period_end: str) -> bool:
-    return (
-        period_start <= activity.local_date <= period_end
-        and activity.status == "approved"
-        and not activity.deleted_at
-        and bool(activity.bufdir_eligible)
-    )
+def counts(activity: Mapping[str, Any], period_start: str, period_end: str) -> bool:
+    return period_start <= activity["local_date"] <= period_end and activity.get("status") == "approved" and not activity.get("deleted_at") and bool(activity.get("bufdir_eligible"))
 
 
-def participants(activity: Any) -> int:
+def participants(activity: Mapping[str, Any]) -> int:
     """A group activity counts its participants; a single-contact activity one person."""
-    if activity.is_group_activity and activity.participant_count:
-        return int(activity.participant_count)
+    if activity.get("is_group_activity") and activity.get("participant_count"):
+        return int(activity["participant_count"])
     return 1
 
 
-def row(activity: Any, category: str | None) -> dict[str, Any]:
-    out = {name: getattr(activity, name, None) for name in COLUMNS if name not in ("bufdir_category", "participants")}
+def row(activity: Mapping[str, Any], category: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {name: activity.get(name) for name in STORED}
     out["bufdir_category"] = category
     out["participants"] = participants(activity)
     for name in ("duration_minutes", "participant_count"):
         if out[name] is not None:
             out[name] = int(out[name])
+    for name in FLAGS:
+        out[name] = bool(out[name])  # an absent flag is false
     return {name: out[name] for name in COLUMNS}
 
 
@@ -50,14 +52,14 @@ class Summary:
     days: dict[str, set[str]] = field(default_factory=dict)
     mentors: set[str] = field(default_factory=set)
 
-    def add(self, activity: Any, category: str) -> None:
+    def add(self, activity: Mapping[str, Any], category: str) -> None:
         entry = self.categories.setdefault(category, {"activity_count": 0, "activity_days": 0, "participants": 0, "duration_minutes": 0})
         entry["activity_count"] += 1
         entry["participants"] += participants(activity)
-        entry["duration_minutes"] += int(activity.duration_minutes)
-        self.days.setdefault(category, set()).add(activity.local_date)
+        entry["duration_minutes"] += int(activity["duration_minutes"])
+        self.days.setdefault(category, set()).add(activity["local_date"])
         entry["activity_days"] = len(self.days[category])
-        self.mentors.add(activity.user_id)
+        self.mentors.add(activity["user_id"])
 
     def as_dict(self) -> dict[str, Any]:
         return {"categories": {name: dict(values) for name, values in sorted(self.categories.items())}, "active_mentors": len(self.mentors)}

@@ -1,23 +1,23 @@
 """Runs a queued export: claims it (pending → running), pages through the organization's
-activities by date with a Query, streams the rows to S3 with a multipart upload (memory stays
-flat as the period grows), and ends `done` with row_count and summary, or `failed` with a reason.
+approved activities by date with a Query (GSI4, only the attributes a row needs), streams the
+rows to S3 with a multipart upload (memory stays flat as the period grows), and ends `done` with row_count and summary, or `failed` with a reason.
 A redelivered or rerun export is safe: only a pending one (or one stuck running past the worker's
 timeout) can be claimed, and a rerun overwrites the same object."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from activity_tracker import keys
-from activity_tracker.bufdir.report import CsvRows, JsonRows, Summary, counts, row
+from activity_tracker.bufdir.report import ATTRIBUTES, CsvRows, JsonRows, Summary, counts, row
 from activity_tracker.clock import iso, now, now_iso
 from activity_tracker.repository.exports import ExportItem
 from activity_tracker.rules.activities import local_day_window
+from activity_tracker.rules.exports import STALE_RUNNING, TIME_LIMIT, out_of_time
 from activity_tracker.settings import get_settings
 
 PART_SIZE = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, but for the last
-STALE_RUNNING = timedelta(minutes=16)  # longer than the worker's timeout
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
@@ -79,12 +79,13 @@ class MultipartWriter:
 
 
 def activities(org_id: str, period_start: str, period_end: str) -> Any:
-    """The organization's activities around the period, oldest first, page by page (GSI2)."""
-    from activity_tracker.repository.activities import ActivityItem
+    """The organization's approved activities around the period (a day either side, as
+    `activity_date` is UTC and the period local), oldest first, as plain dicts, page by page."""
+    from activity_tracker.repository.activities import approved_by_date
 
     first, _ = local_day_window(period_start, 1)
     _, last = local_day_window(period_end, 1)
-    return ActivityItem.by_organization.query(keys.activities_of_org(org_id), ActivityItem.gsi2sk.between(first, last + "~"), page_size=500)
+    return approved_by_date(org_id, first, last, ATTRIBUTES)
 
 
 def _finish(export: ExportItem, actions: list[Any]) -> None:
@@ -94,14 +95,21 @@ def _finish(export: ExportItem, actions: list[Any]) -> None:
 
     claimed_at = export.started_at
     try:
-        export.update(actions=[*actions, ExportItem.finished_at.set(now_iso()), ExportItem.updated_at.set(now_iso())], condition=(ExportItem.status == "running") & (ExportItem.started_at == claimed_at))
+        export.update(
+            actions=[*actions, ExportItem.finished_at.set(now_iso()), ExportItem.updated_at.set(now_iso())], condition=(ExportItem.status == "running") & (ExportItem.started_at == claimed_at)
+        )
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
 
 
-def run(export: ExportItem, s3: Any = None) -> None:
-    """Produce the export's file and final status. Never leaves it `running` on an error."""
+class OutOfTime(Exception):
+    pass
+
+
+def run(export: ExportItem, s3: Any = None, seconds_left: Callable[[], float] | None = None) -> None:
+    """Produce the export's file and final status. Never leaves it `running` on an error, nor
+    when the invocation's time (`seconds_left`) runs short: then it ends `failed` in time."""
     import boto3
 
     from activity_tracker.repository import organizations
@@ -120,7 +128,9 @@ def run(export: ExportItem, s3: Any = None) -> None:
         summary, row_count = Summary(), 0
         if not org.is_test_organization:
             for activity in activities(org.id, export.period_start, export.period_end):
-                category = categories.get(activity.activity_type)
+                if seconds_left is not None and row_count % 100 == 0 and out_of_time(seconds_left()):
+                    raise OutOfTime(TIME_LIMIT)
+                category = categories.get(activity["activity_type"])
                 if category is None or not counts(activity, export.period_start, export.period_end):
                     continue
                 writer.write(fmt.add(row(activity, category)))
@@ -132,7 +142,8 @@ def run(export: ExportItem, s3: Any = None) -> None:
         try:
             writer.abort()
         finally:
-            _finish(export, [ExportItem.status.set("failed"), ExportItem.error.set(f"{type(error).__name__}: {error}"[:1000])])
+            reason = str(error) if isinstance(error, OutOfTime) else f"{type(error).__name__}: {error}"
+            _finish(export, [ExportItem.status.set("failed"), ExportItem.error.set(reason[:1000])])
         return
     _finish(export, [ExportItem.status.set("done"), ExportItem.row_count.set(row_count), ExportItem.summary.set(summary.as_dict()), ExportItem.s3_key.set(key)])
 

@@ -8,15 +8,21 @@ from typing import Any
 from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request, Response
-from activity_tracker.clock import new_id
+from activity_tracker.clock import iso, new_id, now
 from activity_tracker.errors import NotFound, ValidationFailed
 from activity_tracker.models.export import MAX_PERIOD_DAYS, ExportCreate, ExportListQuery, export_dto
 from activity_tracker.pagination import collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import exports as repo
+from activity_tracker.rules.exports import STALE_RUNNING, settled
 from activity_tracker.settings import get_settings
 from activity_tracker.vocabulary import REVIEWER_ROLES
 
 URL_SECONDS = 15 * 60
+
+
+def _shown(item: Any, url: str | None = None) -> dict[str, Any]:
+    """The export as the API shows it: a run that died while `running` reads as failed."""
+    return settled(export_dto(item, url), item.started_at, iso(now() - STALE_RUNNING))
 
 
 def _period(body: ExportCreate) -> None:
@@ -52,7 +58,7 @@ def list_exports(request: Request, user: Any) -> dict[str, Any]:
         last_evaluated_key=start_key(start),
     )  # fmt: skip
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
-    return {"items": [export_dto(it) for it in items], "next_cursor": cursor}
+    return {"items": [_shown(it) for it in items], "next_cursor": cursor}
 
 
 def get_export(request: Request, user: Any) -> dict[str, Any]:
@@ -65,4 +71,4 @@ def get_export(request: Request, user: Any) -> dict[str, Any]:
         import boto3
 
         url = boto3.client("s3").generate_presigned_url("get_object", Params={"Bucket": get_settings().exports_bucket, "Key": item.s3_key}, ExpiresIn=URL_SECONDS)
-    return export_dto(item, url)
+    return _shown(item, url)

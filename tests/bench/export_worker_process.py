@@ -1,0 +1,59 @@
+"""One run of the export worker function, in a process of its own (see tests/bench/exports.py):
+reads a stream event on stdin, invokes ExportsWorkerFunction as the local runner does, prints its
+time and memory as one JSON line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def high_water_mb() -> float:
+    """This process's peak resident set (VmHWM). Not getrusage's ru_maxrss: on Linux that keeps
+    the high-water mark of the parent's memory the process was forked (vfork'd) from before exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT / "layers" / "shared"))
+    from local.runner import Handlers
+    from local.template import Stack
+
+    event = json.loads(sys.stdin.read())
+    stack = Stack(parameters={"AdminEmails": ""})
+    function = next(f for f in stack.functions if f.logical_id == "ExportsWorkerFunction")
+    handlers = Handlers(stack)
+    handlers.get(function)  # imported, as in a warm container; the run is what is measured
+
+    import botocore.client
+
+    pages, written = 0, 0
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation, params):  # type: ignore[no-untyped-def]
+        nonlocal pages, written
+        pages += operation == "Query"
+        written += len(params.get("Body") or b"") if operation in ("UploadPart", "PutObject") else 0
+        return original(self, operation, params)
+
+    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = handlers.invoke(function, event)
+    seconds = time.perf_counter() - started
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result == {"batchItemFailures": []}, result
+    print(json.dumps({"seconds": seconds, "pages": pages, "peak_rss_mb": high_water_mb(), "traced_peak_mb": traced_peak / 1e6, "object_mb": written / 1e6}))
+
+
+if __name__ == "__main__":
+    main()

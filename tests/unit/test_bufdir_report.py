@@ -1,0 +1,110 @@
+"""The export's pure parts: which activities count, a row, the summary, CSV/JSON framing, and the
+plain-value reading of raw DynamoDB attributes the worker uses instead of model objects."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from activity_tracker.bufdir.report import ATTRIBUTES, COLUMNS, CsvRows, JsonRows, Summary, counts, row
+from activity_tracker.repository.activities import _plain
+
+BASE = {
+    "id": "a1", "activity_date": "2026-11-02T10:00:00.000Z", "local_date": "2026-11-02", "user_id": "u1",
+    "registered_by_user_id": "u1", "activity_type": "home_visit", "duration_minutes": 45, "status": "approved",
+    "bufdir_eligible": True,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({}, True),
+        ({"local_date": "2026-10-31"}, False),
+        ({"local_date": "2026-12-01"}, False),
+        ({"local_date": "2026-11-30"}, True),
+        ({"status": "under_review"}, False),
+        ({"status": "rejected"}, False),
+        ({"deleted_at": "2026-11-03T00:00:00.000Z"}, False),
+        ({"bufdir_eligible": False}, False),
+        ({"bufdir_eligible": None}, False),
+    ],
+)
+def test_only_approved_live_eligible_activities_inside_the_period_count(change, expected):
+    assert counts({**BASE, **change}, "2026-11-01", "2026-11-30") is expected
+
+
+def test_a_row_has_every_column_absent_flags_false_and_numbers_whole():
+    out = row({**BASE, "participant_count": 3.0, "is_group_activity": True}, "outreach")
+    assert tuple(out) == COLUMNS
+    assert out["bufdir_category"] == "outreach" and out["participants"] == 3 and out["participant_count"] == 3
+    assert out["is_proxy_registration"] is False and out["has_home_visit_report"] is False and out["contact_id"] is None
+    assert set(ATTRIBUTES) >= {c for c in COLUMNS if c not in ("bufdir_category", "participants")} | {"status", "deleted_at", "bufdir_eligible"}
+
+
+def test_summary_per_category_with_distinct_days_and_mentors():
+    summary = Summary()
+    summary.add(BASE, "outreach")
+    summary.add({**BASE, "id": "a2", "user_id": "u2", "duration_minutes": 15}, "outreach")
+    summary.add({**BASE, "id": "a3", "local_date": "2026-11-03", "is_group_activity": True, "participant_count": 5}, "group")
+    assert summary.as_dict() == {
+        "categories": {
+            "group": {"activity_count": 1, "activity_days": 1, "participants": 5, "duration_minutes": 45},
+            "outreach": {"activity_count": 2, "activity_days": 1, "participants": 2, "duration_minutes": 60},
+        },
+        "active_mentors": 2,
+    }
+
+
+def test_csv_framing_survives_commas_quotes_and_newlines():
+    fmt = CsvRows()
+    tricky = 'Hei, "du"\r\nlinje 2; ø'
+    data = fmt.start({}) + fmt.add(row({**BASE, "summary": tricky}, "outreach")) + fmt.end({})
+    assert data.startswith(b"id,activity_date,local_date") and b"\r\n" in data
+    (parsed,) = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+    assert parsed["summary"] == tricky and parsed["is_group_activity"] == "false" and parsed["contact_id"] == ""
+
+
+def test_json_framing_is_one_document():
+    fmt = JsonRows()
+    data = fmt.start({"id": "e"}) + fmt.add(row(BASE, "outreach")) + fmt.add(row({**BASE, "id": "a2"}, "outreach")) + fmt.end({"active_mentors": 1})
+    document = json.loads(data)
+    assert [r["id"] for r in document["rows"]] == ["a1", "a2"] and document["summary"] == {"active_mentors": 1}
+
+
+@pytest.mark.parametrize(
+    ("raw", "plain"),
+    [
+        ({"S": "tekst"}, "tekst"),
+        ({"N": "60"}, 60),
+        ({"N": "-3"}, -3),
+        ({"N": "1.5"}, 1.5),
+        ({"BOOL": False}, False),
+        ({"NULL": True}, None),
+        ({"SS": ["a"]}, {"a"}),
+    ],
+)
+def test_raw_attribute_values_read_as_plain_python(raw, plain):
+    assert _plain(raw) == plain
+
+
+def test_a_running_export_reads_as_failed_only_once_its_claim_outlived_the_worker():
+    from activity_tracker.rules.exports import STOPPED, out_of_time, shown_status
+
+    stale_before = "2026-11-24T10:00:00.000Z"
+    assert shown_status("running", "2026-11-24T09:59:59.999Z", stale_before) == ("failed", STOPPED)
+    assert shown_status("running", "2026-11-24T10:00:00.000Z", stale_before) == ("running", None)
+    assert shown_status("done", "2026-11-24T09:00:00.000Z", stale_before) == ("done", None)
+    assert shown_status("pending", None, stale_before) == ("pending", None)
+    assert out_of_time(59.9) and not out_of_time(60.0)
+
+
+def test_the_worker_timeout_the_rules_assume_is_the_templates():
+    from activity_tracker.rules.exports import WORKER_TIMEOUT
+    from local.template import Stack
+
+    (worker,) = [f for f in Stack().functions if f.logical_id == "ExportsWorkerFunction"]
+    assert worker.timeout == WORKER_TIMEOUT.total_seconds()
