@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import jwt_local
+from local import iam, jwt_local
 from local.events import LambdaContext, http_event
 from local.streams import StreamPoller
 from local.template import ROOT, Function, Stack
@@ -109,6 +109,7 @@ class Handlers:
     def __init__(self, stack: Stack):
         self.stack = stack
         self._loaded: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
+        self._grants: dict[str, list[iam.Grant]] = {}
         self._lock = threading.Lock()
         for layer in LAYER_DIRS:
             if str(layer) not in sys.path:
@@ -126,8 +127,17 @@ class Handlers:
                 self._loaded[function.logical_id] = getattr(module, attribute)
             return self._loaded[function.logical_id]
 
-    def invoke(self, function: Function, event: dict[str, Any]) -> Any:
-        return self.get(function)(event, LambdaContext(function.logical_id, function.timeout))
+    def grants(self, function: Function) -> list[iam.Grant]:
+        with self._lock:
+            if function.logical_id not in self._grants:
+                self._grants[function.logical_id] = iam.grants(self.stack, function)
+            return self._grants[function.logical_id]
+
+    def invoke(self, function: Function, event: dict[str, Any], context: Any = None) -> Any:
+        """Call the handler as Lambda would, its AWS calls held to its policies (local/iam.py)."""
+        handler = self.get(function)
+        with iam.acting_as(function, self.grants(function)):
+            return handler(event, context or LambdaContext(function.logical_id, function.timeout))
 
 
 def _error(code: str, message: str) -> bytes:

@@ -16,6 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+ACCOUNT = "000000000000"  # the local stand-in for the account id in ARNs
 INTRINSICS = ("Ref", "Condition", "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub", "Transform", "And", "Equals", "If", "Not", "Or")
 
 
@@ -76,6 +77,7 @@ class Function:
     handler: str
     environment: dict[str, Any]
     timeout: int
+    policies: list[Any] = field(default_factory=list)  # Policies as written, intrinsics unresolved
     routes: list[Route] = field(default_factory=list)
     streams: list[StreamSource] = field(default_factory=list)
     schedules: list[dict[str, Any]] = field(default_factory=list)
@@ -135,8 +137,16 @@ class Stack:
         return value
 
     def _get_att(self, arg: list[str]) -> str:
+        """ARNs shaped as AWS shapes them, so that policies can be checked locally (local/iam.py)."""
         logical_id, attribute = arg
-        name = self.physical_name(logical_id)
+        name, kind = self.physical_name(logical_id), self.resources[logical_id]["Type"]
+        region = os.environ.get("AWS_REGION", "eu-north-1")
+        if kind == "AWS::DynamoDB::Table" and attribute in ("Arn", "StreamArn"):
+            return f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{name}" + ("/stream/local" if attribute == "StreamArn" else "")
+        if kind == "AWS::S3::Bucket" and attribute == "Arn":
+            return f"arn:aws:s3:::{name}"
+        if kind == "AWS::SQS::Queue" and attribute == "Arn":
+            return f"arn:aws:sqs:{region}:{ACCOUNT}:{name}"
         if attribute == "Arn":
             return f"arn:aws:local:::{name}"
         return f"{name}.{attribute}"
@@ -153,6 +163,7 @@ class Stack:
             handler=props["Handler"],
             environment={k: str(self.resolve(v)) for k, v in env.items()},
             timeout=int(props.get("Timeout", glob.get("Timeout", 3))),
+            policies=list(props.get("Policies") or []),
         )
         for event in (props.get("Events") or {}).values():
             spec = event.get("Properties") or {}

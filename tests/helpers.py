@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from local.events import LambdaContext, http_event
+from local.events import http_event
 from local.runner import Handlers
 from local.template import Stack
 
@@ -61,7 +61,7 @@ class Api:
         route, function, params = found
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         event = http_event(method, route.key, url.path, url.query, {"content-type": "application/json"}, data, who.claims if who else None, params or None)
-        result = self.handlers.get(function)(event, LambdaContext(function.logical_id, function.timeout))
+        result = self.handlers.invoke(function, event)
         return Reply(result["statusCode"], json.loads(result["body"]) if result.get("body") else None)
 
 

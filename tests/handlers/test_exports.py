@@ -216,3 +216,28 @@ def test_a_run_that_died_while_running_reads_as_failed_and_can_be_claimed_again(
     assert worker.claim(again)
     worker.run(again)
     assert api.call("GET", f"/api/exports/{export_id}", admin).body["status"] == "done"
+
+
+def test_a_large_file_goes_up_in_parts_holding_one_part_at_a_time():
+    import boto3
+
+    from activity_tracker.bufdir.worker import PART_SIZE, MultipartWriter
+    from activity_tracker.settings import get_settings
+
+    s3 = boto3.client("s3")
+    bucket, key = get_settings().exports_bucket, "exports/test/multipart.csv"
+    writer = MultipartWriter(s3, bucket, key, "text/csv")
+    chunk = bytes(range(256)) * 256  # 64 KiB
+    held = 0
+    for _ in range(200):  # 12.5 MiB: parts of 5, 5 and 2.5 MiB
+        writer.write(chunk)
+        held = max(held, writer.buffer.tell())
+    writer.close()
+    assert len(writer.parts) == 3 and held < PART_SIZE + len(chunk)
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == chunk * 200
+
+    aborted = MultipartWriter(s3, bucket, key + ".aborted", "text/csv")
+    for _ in range(100):
+        aborted.write(chunk)
+    aborted.abort()
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == [] and s3.list_objects_v2(Bucket=bucket, Prefix=key + ".aborted")["KeyCount"] == 0

@@ -6,6 +6,7 @@ timeout) can be claimed, and a rerun overwrites the same object."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from activity_tracker.rules.activities import local_day_window
 from activity_tracker.rules.exports import STALE_RUNNING, TIME_LIMIT, out_of_time
 from activity_tracker.settings import get_settings
 
-PART_SIZE = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, but for the last
+PART_SIZE = 5 * 1024 * 1024  # S3's smallest part (but for the last): memory holds one; 10,000 parts make 50 GiB
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
@@ -44,32 +45,37 @@ def claim(export: ExportItem) -> bool:
 
 
 class MultipartWriter:
-    """Buffers at most one part in memory; small exports go up as one object."""
+    """Holds at most one part in memory, as a file the upload reads (no copy of it is made);
+    small exports go up as one object."""
 
     def __init__(self, s3: Any, bucket: str, key: str, content_type: str):
         self.s3, self.bucket, self.key, self.content_type = s3, bucket, key, content_type
-        self.buffer = bytearray()
+        self.buffer = io.BytesIO()
         self.upload_id: str | None = None
         self.parts: list[dict[str, Any]] = []
 
     def write(self, data: bytes) -> None:
-        self.buffer += data
-        if len(self.buffer) >= PART_SIZE:
+        self.buffer.write(data)
+        if self.buffer.tell() >= PART_SIZE:
             self._flush_part()
+
+    def _body(self) -> io.BytesIO:
+        body, self.buffer = self.buffer, io.BytesIO()
+        body.seek(0)
+        return body
 
     def _flush_part(self) -> None:
         if self.upload_id is None:
             self.upload_id = self.s3.create_multipart_upload(Bucket=self.bucket, Key=self.key, ContentType=self.content_type)["UploadId"]
         number = len(self.parts) + 1
-        etag = self.s3.upload_part(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=bytes(self.buffer))["ETag"]
+        etag = self.s3.upload_part(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, PartNumber=number, Body=self._body())["ETag"]
         self.parts.append({"ETag": etag, "PartNumber": number})
-        self.buffer = bytearray()
 
     def close(self) -> None:
         if self.upload_id is None:
-            self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self.buffer), ContentType=self.content_type)
+            self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=self._body(), ContentType=self.content_type)
             return
-        if self.buffer:
+        if self.buffer.tell():
             self._flush_part()
         self.s3.complete_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self.upload_id, MultipartUpload={"Parts": self.parts})
 
