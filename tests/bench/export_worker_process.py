@@ -36,13 +36,12 @@ def main() -> None:
 
     import botocore.client
 
-    pages, written = 0, 0
+    pages = 0
     original = botocore.client.BaseClient._make_api_call
 
     def counting(self, operation, params):  # type: ignore[no-untyped-def]
-        nonlocal pages, written
+        nonlocal pages
         pages += operation == "Query"
-        written += len(params.get("Body") or b"") if operation in ("UploadPart", "PutObject") else 0
         return original(self, operation, params)
 
     botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
@@ -52,7 +51,7 @@ def main() -> None:
     result = handlers.invoke(function, event, LambdaContext(function.logical_id, 3600))
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     assert result == {"batchItemFailures": []}, result
-    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "pages": pages, "peak_rss_mb": high_water_mb(), "object_mb": written / 1e6}))
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "pages": pages, "peak_rss_mb": high_water_mb()}))
 
 
 if __name__ == "__main__":

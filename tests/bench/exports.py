@@ -69,7 +69,10 @@ def _run_worker(env: BenchEnv, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(env: BenchEnv) -> str:
+    import boto3
+
     from activity_tracker.repository import exports
+    from activity_tracker.settings import get_settings
     from tests.stream_helpers import recorded
 
     rows, measured = [], []
@@ -86,6 +89,7 @@ def run(env: BenchEnv) -> str:
         done = exports.get(org, queued.body["id"])
         assert done is not None and done.status == "done" and int(done.row_count) == n, (done and done.status, done and done.error)
         print(f"  exported {n:,} rows in {result['seconds']:.0f} s", flush=True)
+        result["object_mb"] = boto3.client("s3").head_object(Bucket=get_settings().exports_bucket, Key=done.s3_key)["ContentLength"] / 1e6
         measured.append(result)
         rows.append([
             f"{n:,}", f"{n / result['seconds']:,.0f}", f"{result['seconds']:.1f}", f"{n / result['cpu_seconds']:,.0f}", f"{result['cpu_seconds']:.1f}",
