@@ -22,9 +22,10 @@ $(VENV)/.dev-deps: $(VENV)/.local-deps requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -c "import pytest" && test -x $(SAM) && touch $@
 
-## make local: the whole stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it)
+## make local: the whole stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it); ADMIN_EMAILS= for none
+ADMIN_EMAILS ?= admin@demo.example
 local: $(VENV)/.local-deps
-	PORT=$(PORT) $(PY) -m local serve
+	PORT=$(PORT) ADMIN_EMAILS="$(ADMIN_EMAILS)" $(PY) -m local serve
 
 ## make token EMAIL=... ORG=... [SUB=...] [CAMPUS=...]: a local JWT
 token: $(VENV)/.local-deps

@@ -34,12 +34,15 @@ def call(url: str, method: str, path: str, token: str, body: Any = None) -> tupl
 def seed(url: str | None, org: str) -> None:
     url = url or f"http://127.0.0.1:{os.environ.get('PORT', '3000')}"
     tokens = {email: mint(stable_sub(email), email, org) for email, _ in DEMO_USERS}
+    roles = {}
     for email, name in DEMO_USERS:
         status, body = call(url, "PATCH", "/api/users/me", tokens[email], {"name": name})
-        print(f"user {email:28} -> {status} role={body.get('role') if isinstance(body, dict) else body}")
+        roles[email] = body.get("role") if isinstance(body, dict) else None
+        print(f"user {email:28} -> {status} role={roles[email] or body}")
     status, _ = call(url, "PATCH", f"/api/users/{stable_sub(DEMO_USERS[1][0])}", tokens[DEMO_USERS[0][0]], {"role": "coordinator"})
     print(f"promote {DEMO_USERS[1][0]} to coordinator -> {status}")
-    print(f"\nThe first user is admin only if ADMIN_EMAILS lists {DEMO_USERS[0][0]} (make local ADMIN_EMAILS=...).")
+    if roles[DEMO_USERS[0][0]] != "admin":
+        print(f"\n{DEMO_USERS[0][0]} is not admin: start `make local` with ADMIN_EMAILS listing it (the default), so its steps are not refused with 403.")
     status, _ = call(url, "POST", "/api/user_progress", tokens[DEMO_USERS[2][0]], {"data": {"progress_type": "sign_learned", "item_id": "hello", "score": 1}})
     print(f"user_progress for {DEMO_USERS[2][0]} -> {status}")
     for extend in SEED_STEPS:
