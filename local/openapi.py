@@ -2,11 +2,11 @@
 
 Routes come from template.yaml (the only list of routes); each route's handler is loaded the way
 the local runner loads it, and the metadata that `endpoint()` attaches to it gives the rest:
-`status` (success status), `body` and `query` (pydantic request models), `response` (optional
-model of the success body) and `responses` (other success statuses). Every operation documents
-the error table of API.md with one shared `Error` schema. The output is deterministic (sorted
-keys, sorted operations) so that `tests/unit/test_openapi_contract.py` can compare it with the
-committed file.
+`status` (success status), `body` and `query` (pydantic request models), `response` (model of
+the success body) and `responses` (other success statuses: their models, None for 204). Every
+operation documents the error table of API.md with one shared `Error` schema. The output is
+deterministic (sorted keys, sorted operations) so that `tests/unit/test_openapi_contract.py` can
+compare it with the committed file.
 """
 
 from __future__ import annotations
@@ -55,7 +55,6 @@ ERROR_SCHEMAS: dict[str, Any] = {
         "properties": {"field": {"type": "string"}, "rule": {"type": "string"}, "message": {"type": "string"}},
     },
 }
-ANY_JSON_OBJECT: dict[str, Any] = {"type": "object", "description": "Not yet described by a response model in the code."}
 
 
 def operation_id(function: Function) -> str:
@@ -157,6 +156,8 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
                 wanted.add((model, "serialization"))
     ordered = sorted(wanted, key=lambda pair: (pair[0].__module__, pair[0].__qualname__, pair[1]))
     refs, schemas = _models_schemas(ordered)
+    if clash := schemas.keys() & ERROR_SCHEMAS.keys():
+        raise ValueError(f"models named like the shared error schemas: {sorted(clash)}")
 
     paths: dict[str, dict[str, Any]] = {}
     for route, function in routes:
@@ -180,9 +181,10 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
         for status, model in success.items():
             if status == 204:
                 responses[str(status)] = {"description": "Done; no body."}
+            elif model is None:
+                raise ValueError(f"{function.logical_id} answers {status} with a body but declares no response model: endpoint(response=...) or responses={{{status}: Model}}")
             else:
-                schema = refs[(model, "serialization")] if model is not None else ANY_JSON_OBJECT
-                responses[str(status)] = {"description": "Success.", "content": _content(schema)}
+                responses[str(status)] = {"description": "Success.", "content": _content(refs[(model, "serialization")])}
         for status, (name, _) in ERRORS.items():
             responses[str(status)] = {"$ref": f"#/components/responses/{name}"}
         op["responses"] = responses

@@ -62,7 +62,53 @@ class Api:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         event = http_event(method, route.key, url.path, url.query, {"content-type": "application/json"}, data, who.claims if who else None, params or None)
         result = self.handlers.invoke(function, event)
+        check_success_body(self.handlers.get(function), result["statusCode"], result.get("body"), f"{method} {route.path}")
         return Reply(result["statusCode"], json.loads(result["body"]) if result.get("body") else None)
+
+
+def declared_response(handler: Any, status: int) -> tuple[bool, type | None]:
+    """(declared, model) of a success status, as `endpoint(status=, response=, responses=)` recorded them."""
+    if status == getattr(handler, "status", None):
+        return True, getattr(handler, "response", None)
+    responses = getattr(handler, "responses", None) or {}
+    return status in responses, responses.get(status)
+
+
+def check_success_body(handler: Any, status: int, body: str | bytes | None, where: str) -> None:
+    """Every 2xx answer must be one the handler declares, and a body must match the declared
+    response model strictly: no unknown field, no missing required field, no coerced type."""
+    from pydantic import ValidationError
+
+    if not 200 <= status < 300:
+        return
+    declared, model = declared_response(handler, status)
+    assert declared, f"{where} answered {status}, a success status its endpoint() does not declare"
+    if not body:
+        assert model is None, f"{where} answered {status} without a body, but declares {model.__name__} for it"
+        return
+    assert model is not None, f"{where} answered {status} with a body, but declares no response model for it: {str(body)[:300]}"
+    try:
+        model.model_validate_json(body, strict=True, extra="forbid")  # type: ignore[attr-defined]
+    except ValidationError as error:
+        raise AssertionError(f"{where} answered {status} with a body that breaks its response model {model.__name__}:\n{error}\nbody: {str(body)[:2000]}") from None
+
+
+class ContractCheck:
+    """`check_success_body` for calls over HTTP (e2e): routes and handlers as the runner loads them."""
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.handlers = Handlers(stack)
+
+    def __call__(self, method: str, path: str, status: int, body: str | bytes | None) -> None:
+        from urllib.parse import urlsplit
+
+        if not 200 <= status < 300:
+            return
+        found = self.stack.match(method, urlsplit(path).path)
+        assert found, f"{method} {path} answered {status} but template.yaml has no such route"
+        route, function, _ = found
+        check_success_body(self.handlers.get(function), status, body, f"{method} {route.path}")
 
 
 def make_user(api: Api, org_id: str, role: str = "member", email: str | None = None) -> Person:

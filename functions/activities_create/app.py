@@ -2,6 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.activities import create_activity
-from activity_tracker.models.activity import ActivityCreate
+from activity_tracker.models.activity import ActivityCreate, ActivityCreated
 
-handler = endpoint(create_activity, status=201, body=ActivityCreate, responses={200: None})  # 200: a known local_id returns the existing record
+handler = endpoint(create_activity, status=201, body=ActivityCreate, response=ActivityCreated, responses={200: ActivityCreated})  # 200: a known local_id returns the existing record

@@ -2,5 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.activities import restore_activity
+from activity_tracker.models.activity import ActivityOut
 
-handler = endpoint(restore_activity)
+handler = endpoint(restore_activity, response=ActivityOut)

@@ -2,6 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.activities import review_activity
-from activity_tracker.models.activity import ActivityReview
+from activity_tracker.models.activity import ActivityOut, ActivityReview
 
-handler = endpoint(review_activity, body=ActivityReview)
+handler = endpoint(review_activity, body=ActivityReview, response=ActivityOut)

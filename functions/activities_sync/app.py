@@ -2,6 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.activities import sync_activities
-from activity_tracker.models.activity import SyncRequest
+from activity_tracker.models.activity import SyncRequest, SyncResults
 
-handler = endpoint(sync_activities, body=SyncRequest)
+handler = endpoint(sync_activities, body=SyncRequest, response=SyncResults)

@@ -2,5 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.learning import cancel_class
+from activity_tracker.models.learning import ClassOut
 
-handler = endpoint(cancel_class)
+handler = endpoint(cancel_class, response=ClassOut)

@@ -2,5 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.learning import complete_class
+from activity_tracker.models.learning import ClassOut
 
-handler = endpoint(complete_class)
+handler = endpoint(complete_class, response=ClassOut)

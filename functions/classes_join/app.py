@@ -2,5 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.learning import join_class
+from activity_tracker.models.learning import ClassOut
 
-handler = endpoint(join_class)
+handler = endpoint(join_class, response=ClassOut)

@@ -2,5 +2,6 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.learning import get_user_activity
+from activity_tracker.models.learning import UserActivityOut
 
-handler = endpoint(get_user_activity)
+handler = endpoint(get_user_activity, response=UserActivityOut)

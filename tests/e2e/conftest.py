@@ -18,7 +18,8 @@ import pytest
 
 from local.jwt_local import mint
 from local.runner import free_port
-from tests.helpers import Person, Reply
+from local.template import Stack
+from tests.helpers import ContractCheck, Person, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
 # Emails are unique system-wide: each e2e test that needs an admin takes its own from this pool.
@@ -36,6 +37,7 @@ class Http:
     url: str
     log: Path
     state: Path  # the running stack's state file, for `python -m local invoke`
+    check: ContractCheck  # each success body against the response model its handler declares
 
     def call(self, method: str, path: str, who: Person | None = None, body: Any = None, *, token: str | None = None, raw: bytes | None = None) -> Reply:
         headers = {"content-type": "application/json"}
@@ -48,6 +50,7 @@ class Http:
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 text = response.read()
+                self.check(method, path, response.status, text)
                 return Reply(response.status, json.loads(text) if text else None)
         except urllib.error.HTTPError as error:
             text = error.read()
@@ -55,7 +58,7 @@ class Http:
 
 
 @pytest.fixture(scope="session")
-def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Http]:
+def http(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Iterator[Http]:
     port = free_port()
     log = tmp_path_factory.mktemp("local") / "local.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
@@ -69,7 +72,7 @@ def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Http]:
             process.kill()
             pytest.fail(f"the local runner did not start:\n{log.read_text()}")
         time.sleep(0.2)
-    yield Http(f"http://127.0.0.1:{port}", log, state)
+    yield Http(f"http://127.0.0.1:{port}", log, state, ContractCheck(stack))
     process.send_signal(2)  # Ctrl-C
     try:
         process.wait(15)

@@ -92,3 +92,69 @@ def test_openapi_check_command_reports_drift(tmp_path, monkeypatch):
     assert openapi.main(check_only=True) == 1
     openapi.write(stale)
     assert openapi.main(check_only=True) == 0
+
+
+def test_every_route_declares_a_response_model_for_each_success_status_with_a_body(stack: Stack):
+    from activity_tracker.models.base import ResponseModel
+    from local.runner import Handlers
+
+    handlers, missing = Handlers(stack), []
+    for route, function in stack.routes():
+        handler = handlers.get(function)
+        for status, model in {handler.status: handler.response, **handler.responses}.items():
+            assert 200 <= status < 300, f"{route.method} {route.path}: {status} is not a success status"
+            if status == 204:
+                assert model is None, f"{route.method} {route.path}: a 204 has no body"
+            elif not (isinstance(model, type) and issubclass(model, ResponseModel)):
+                missing.append(f"{route.method} {route.path} {status}")
+    assert not missing, f"success statuses with a body but no ResponseModel: {missing}"
+
+
+def test_committed_contract_describes_every_success_body(committed: dict):
+    assert "Not yet described" not in OPENAPI_FILE.read_text(encoding="utf-8")
+    for path, ops in committed["paths"].items():
+        for method, op in ops.items():
+            for code, response in op["responses"].items():
+                if code.startswith("2") and code != "204":
+                    schema = response["content"]["application/json"]["schema"]
+                    assert set(schema) == {"$ref"}, f"{method.upper()} {path} {code} is not described by a response model: {schema}"
+                    assert committed["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]["additionalProperties"] is False
+
+
+def test_the_success_body_check_fails_on_a_body_its_model_does_not_describe(stack: Stack):
+    """The check every handler and e2e call runs (tests/helpers.py) is strict: these must fail."""
+    from types import SimpleNamespace
+
+    from pydantic import BaseModel, ConfigDict
+
+    from activity_tracker.models.base import ResponseModel
+    from local.runner import Handlers
+    from tests.helpers import check_success_body
+
+    get_contact = Handlers(stack).get(next(fn for route, fn in stack.routes() if (route.method, route.path) == ("GET", "/api/contacts/{id}")))
+    contact = {"id": "c1", "organization_id": "o1", "name": "Kari", "notes": None, "created_by_user_id": "u1", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+    check_success_body(get_contact, 200, json.dumps(contact), "GET /api/contacts/{id}")  # the real shape passes
+
+    def fails(handler, status, body, match):
+        with pytest.raises(AssertionError, match=match):
+            check_success_body(handler, status, body if body is None else json.dumps(body), "fake")
+
+    fails(get_contact, 200, {**contact, "phone": "123"}, "phone")  # an unknown field
+    fails(get_contact, 200, {k: v for k, v in contact.items() if k != "name"}, "name")  # a missing required field
+    fails(get_contact, 200, {**contact, "notes": 7}, "notes")  # a wrong type
+    fails(get_contact, 201, contact, "does not declare")  # an undeclared success status
+    fails(get_contact, 200, None, "without a body")  # no body where a model is declared
+
+    class Loose(BaseModel):  # a nested model that would let extras and coercion through on its own
+        model_config = ConfigDict(extra="allow")
+        count: int
+
+    class Wrapper(ResponseModel):
+        inner: Loose
+
+    fake = SimpleNamespace(status=200, response=Wrapper, responses={202: None, 204: None})
+    check_success_body(fake, 200, json.dumps({"inner": {"count": 1}}), "fake")
+    check_success_body(fake, 204, "", "fake")
+    fails(fake, 200, {"inner": {"count": 1, "extra": True}}, "extra")  # strict-extra reaches nested models
+    fails(fake, 200, {"inner": {"count": "1"}}, "count")  # no "1" → 1 coercion
+    fails(fake, 202, {"id": "x"}, "no response model")  # a body with no declared model

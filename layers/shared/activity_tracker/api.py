@@ -127,9 +127,10 @@ def endpoint(
 
     `body` and `query` name the pydantic models of the request; the wiring validates them before
     the action runs (as `request.body` and `request.params`). The OpenAPI generator
-    (`make openapi`) reads them, plus the optional `response` model of the `status` answer and
-    `responses`: other success statuses the action answers through `Response(...)` (model or None,
-    e.g. `{200: ActivityOut}` for an idempotent create, `{204: None}`). Neither changes behaviour.
+    (`make openapi`) reads them, plus the `response` model of the `status` answer and `responses`:
+    other success statuses the action answers through `Response(...)` (model, or None for a 204,
+    e.g. `{200: ActivityCreated}` for an idempotent create). Every success answer with a body needs
+    its model: the tests validate each one against it. Neither changes behaviour.
     """
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from activity_tracker.models.base import QueryModel, RequestModel
-from activity_tracker.vocabulary import ACTIVITY_TYPES
+from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel, absent
+from activity_tracker.vocabulary import ACTIVITY_TYPES, ActivityType
 
 ACTIVITY_FIELDS = (
     "id", "organization_id", "user_id", "registered_by_user_id", "activity_date", "duration_minutes", "activity_type", "summary",
@@ -136,6 +136,123 @@ class ActivityListQuery(QueryModel):
 
 class ActivityGetQuery(QueryModel):
     include_deleted: bool = False
+
+
+ActivityStatus = Literal["under_review", "approved", "flagged", "rejected"]
+
+
+class ActivityOut(ResponseModel):
+    """An activity, as every activity endpoint answers it."""
+
+    id: str
+    organization_id: str
+    user_id: str = Field(description="Whose activity it is.")
+    registered_by_user_id: str = Field(description="Who registered it: the user, or a coordinator/admin registering for them.")
+    activity_date: str = Field(description="When it happened: ISO 8601 UTC with `Z`.")
+    duration_minutes: int = Field(description="1..1440.")
+    activity_type: ActivityType
+    summary: str | None
+    contact_id: str | None
+    is_group_activity: bool
+    participant_count: int | None = Field(description="Group activities only (at least 2); null otherwise.")
+    is_proxy_registration: bool = Field(description="Registered by someone other than the user.")
+    is_bulk_registration: bool
+    status: ActivityStatus = Field(description="Every new activity starts `under_review`.")
+    reviewed_by_user_id: str | None
+    reviewed_at: str | None
+    rejection_reason: str | None = Field(description="The reviewer's reason, when flagged or rejected.")
+    duplicate_of_activity_id: str | None = Field(description="Set by the server when this turns out to duplicate an earlier activity.")
+    calendar_event_uid: str | None
+    has_home_visit_report: bool
+    bufdir_eligible: bool = Field(description="Computed by the server: whether Bufdir exports count it.")
+    bufdir_excluded: bool = Field(description="An admin excluded it from Bufdir.")
+    local_id: str | None = Field(description="The client's offline id, unique per organization.")
+    created_at: str
+    updated_at: str
+    deleted_at: str | None = Field(description="Set when soft-deleted.")
+    version: int = Field(description="Starts at 1 and grows by one on every change; send it on PATCH to refuse lost updates.")
+
+
+class ActivityWarning(ResponseModel):
+    """The activity was created, but looks like another one."""
+
+    code: Literal["suspected_duplicate"]
+    activity_id: str = Field(description="The live activity of the same contact within ±1 day that it resembles.")
+
+
+class ActivityCreated(ActivityOut):
+    """`POST /api/activities`: the activity plus warnings. 201 when created, 200 when `local_id` was known: the stored record, unchanged."""
+
+    warnings: list[ActivityWarning] = Field(description="Empty unless the activity looks like a duplicate (never for a replayed `local_id`).")
+
+
+class ActivityPage(Page[ActivityOut]):
+    """A page of activities, newest `activity_date` first."""
+
+
+class HomeVisitReportOut(ResponseModel):
+    """The home-visit report just written; its activity now has `has_home_visit_report: true`."""
+
+    id: str
+    organization_id: str
+    activity_id: str
+    content: str
+    created_by_user_id: str
+    created_at: str
+
+
+class BatchErrorDetail(ResponseModel):
+    field: str
+    rule: str
+    message: str
+    activity_id: str | None = absent("With rule `duplicate_activity`: the activity this one duplicates.")
+
+
+class BatchItemError(ResponseModel):
+    """Why one item of a batch was refused: the error body the same request alone would get, plus its status."""
+
+    code: str = Field(description="As in an error response, e.g. `validation_error`, `duplicate_activity`, `not_found`.")
+    message: str
+    details: list[BatchErrorDetail]
+    status: int = Field(description="The HTTP status the item alone would have got.")
+
+
+class SyncedItem(ResponseModel):
+    local_id: str
+    outcome: Literal["created", "existing"] = Field(description="`existing`: the `local_id` was synced before; the stored record, unchanged.")
+    activity: ActivityOut
+    warnings: list[ActivityWarning]
+
+
+class SyncRejectedItem(ResponseModel):
+    local_id: str | None = Field(description="The item's `local_id` when it sent a string, else null.")
+    outcome: Literal["rejected"]
+    error: BatchItemError
+
+
+class SyncResults(ResponseModel):
+    """`POST /api/activities/sync`: one result per item, in request order. One bad item never sinks the others."""
+
+    results: list[Annotated[SyncedItem | SyncRejectedItem, Field(discriminator="outcome")]]
+
+
+class BulkCreatedItem(ResponseModel):
+    user_id: str
+    outcome: Literal["created"]
+    activity: ActivityOut
+    warnings: list[ActivityWarning]
+
+
+class BulkRejectedItem(ResponseModel):
+    user_id: str
+    outcome: Literal["rejected"]
+    error: BatchItemError
+
+
+class BulkResults(ResponseModel):
+    """`POST /api/activities/bulk`: one result per `user_ids` entry, in request order."""
+
+    results: list[Annotated[BulkCreatedItem | BulkRejectedItem, Field(discriminator="outcome")]]
 
 
 def activity_dto(item: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from activity_tracker.models.base import QueryModel, RequestModel
+from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel
 
 CONTACT_FIELDS = ("id", "organization_id", "name", "notes", "created_by_user_id", "created_at", "updated_at")
 
@@ -21,6 +21,22 @@ class ContactCreate(RequestModel):
 class ContactListQuery(QueryModel):
     limit: int = Field(25, ge=1, le=100)
     cursor: str | None = Field(None, max_length=2048)
+
+
+class ContactOut(ResponseModel):
+    """A contact: a person or group that activities relate to (an activity's `contact_id`)."""
+
+    id: str
+    organization_id: str
+    name: str
+    notes: str | None
+    created_by_user_id: str
+    created_at: str
+    updated_at: str
+
+
+class ContactPage(Page[ContactOut]):
+    """A page of the organization's contacts, by name (case-insensitive)."""
 
 
 def contact_dto(item: Any) -> dict[str, Any]:

@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from activity_tracker.models.base import QueryModel, RequestModel
+from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel
 
 TASK_FIELDS = ("id", "organization_id", "title", "content", "answer", "description", "type", "difficulty", "created_by_user_id", "created_at", "updated_at")
-CLASS_FIELDS = ("id", "organization_id", "host_id", "class_type", "max_participants", "current_participants", "participant_ids", "status", "scheduled_at", "title", "task_ids", "created_at", "updated_at")
+CLASS_FIELDS = ("id", "organization_id", "host_id", "class_type", "max_participants", "current_participants", "participant_ids", "status", "scheduled_at", "title", "task_ids", "created_at", "updated_at")  # fmt: skip
 USER_ACTIVITY_FIELDS = ("id", "user_id", "task_id", "class_id", "role", "completed", "created_at", "updated_at")
 
 
@@ -68,6 +68,70 @@ class UserActivityListQuery(PageQuery):
     role: Literal["anfitrion", "participante"] | None = None
     class_id: str | None = Field(None, min_length=1, max_length=64)
     task_id: str | None = Field(None, min_length=1, max_length=64)
+
+
+TaskType = Literal["exam", "audio", "video", "reading"]
+Difficulty = Literal["easy", "medium", "hard"]
+ClassStatus = Literal["pending", "scheduled", "completed", "cancelled"]
+
+
+class TaskOut(ResponseModel):
+    """A learning task."""
+
+    id: str
+    organization_id: str
+    title: str
+    content: str | None
+    answer: str | None = Field(description="Shown to admins and moderators only; null for everyone else.")
+    description: str | None
+    type: TaskType
+    difficulty: Difficulty
+    created_by_user_id: str
+    created_at: str
+    updated_at: str
+
+
+class TaskPage(Page[TaskOut]):
+    """A page of tasks, newest first."""
+
+
+class ClassOut(ResponseModel):
+    """A virtual class."""
+
+    id: str
+    organization_id: str
+    host_id: str = Field(description="Who booked it; not counted in `participant_ids`.")
+    class_type: Literal["individual", "grupal"]
+    max_participants: int = Field(description="1 for an individual class.")
+    current_participants: int = Field(description="How many joined (the host not counted).")
+    participant_ids: list[str] = Field(description="Who joined, sorted.")
+    status: ClassStatus = Field(description="`pending` until confirmed (`scheduled`); `completed` or `cancelled` from either. Joins only while pending or scheduled.")
+    scheduled_at: str = Field(description="ISO 8601 UTC with `Z`.")
+    title: str | None
+    task_ids: list[str] = Field(description="Attached tasks, sorted.")
+    created_at: str
+    updated_at: str
+
+
+class ClassPage(Page[ClassOut]):
+    """A page of classes, earliest `scheduled_at` first."""
+
+
+class UserActivityOut(ResponseModel):
+    """The caller's part in a class: as host (`anfitrion`) or participant (`participante`)."""
+
+    id: str
+    user_id: str
+    task_id: str | None = Field(description="The task last attached to the class while this user was in it; null if none.")
+    class_id: str
+    role: Literal["anfitrion", "participante"]
+    completed: bool
+    created_at: str
+    updated_at: str
+
+
+class UserActivityPage(Page[UserActivityOut]):
+    """A page of the caller's user activities."""
 
 
 def task_dto(item: Any, *, with_answer: bool) -> dict[str, Any]:

@@ -33,11 +33,13 @@ class OrganizationPatch(RequestModel):
 
 
 class OrganizationOut(ResponseModel):
+    """The caller's organization."""
+
     id: str
     name: str
     timezone: str
     is_test_organization: bool
-    activity_type_categories: dict[ActivityType, BufdirCategory | None]
+    activity_type_categories: dict[ActivityType, BufdirCategory | None] = Field(description="Activity type → Bufdir category; null: Bufdir does not count that type.")
 
 
 def is_iana_timezone(name: str) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from activity_tracker.models.base import RequestModel, ResponseModel
+from activity_tracker.models.base import Page, RequestModel, ResponseModel
 from activity_tracker.vocabulary import Newsletter, Nivel, Role
 
 USER_FIELDS = ("id", "email", "name", "image", "localidad", "telefono", "nivel", "active", "newsletter", "total_classes", "role", "organization_id", "created_at", "updated_at")
@@ -26,6 +26,8 @@ class MePatch(RequestModel):
 
 
 class UserOut(ResponseModel):
+    """A user of the organization (`GET /api/users/me` answers the caller)."""
+
     id: str
     email: str
     name: str | None
@@ -40,6 +42,10 @@ class UserOut(ResponseModel):
     organization_id: str
     created_at: str
     updated_at: str
+
+
+class UserPage(Page[UserOut]):
+    """A page of the organization's users, in the order they first signed in."""
 
 
 def user_dto(user: Any) -> dict[str, Any]:

@@ -78,6 +78,8 @@ class ProgressDeleteQuery(QueryModel):
 
 
 class ProgressOut(ResponseModel):
+    """One progress row of the caller (one per progress_type and item_id)."""
+
     id: str
     progress_type: ProgressType
     item_id: str
@@ -92,11 +94,15 @@ class ProgressOut(ResponseModel):
 
 
 class ProgressRows(ResponseModel):
+    """A page of the caller's rows, newest `createdAt` first; `count` is the total matching, not the page size."""
+
     rows: list[ProgressOut]
     count: int
 
 
 class DeletedCount(ResponseModel):
+    """How many rows were deleted: 0 or 1."""
+
     deletedCount: int
 
 
