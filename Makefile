@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 SAM := $(VENV)/bin/sam
 
-.PHONY: export-scheduled local test lint pytest validate token seed events bench build clean openapi fuzz
+.PHONY: export-scheduled replay-stream-failures local test lint pytest validate token seed events bench build clean openapi fuzz
 
 $(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ seed: $(VENV)/.local-deps
 ## make export-scheduled: run the monthly Bufdir export schedule against a running `make local`
 export-scheduled: $(VENV)/.local-deps
 	$(PY) -m local invoke ExportsScheduleFunction
+
+## make replay-stream-failures: replay the stream consumer's failed batches (its on-failure queue) against a running `make local`
+replay-stream-failures: $(VENV)/.local-deps
+	$(PY) -m local invoke StreamReplayFunction
 
 ## make events: regenerate events/*.json from template.yaml
 events: $(VENV)/.local-deps

@@ -80,6 +80,11 @@ def requested(service: str, operation: str, params: dict[str, Any]) -> list[tupl
             return [(f"dynamodb:{operation}", _table(name)) for name in params.get("RequestItems", {})]
         if "TableName" in params:
             return [(f"dynamodb:{operation}", _table(params["TableName"], params.get("IndexName")))]
+        # DynamoDB Streams: a stream ARN, or a shard iterator, which starts with its stream's ARN
+        stream = params.get("StreamArn") or (params.get("ShardIterator") or "").split("|", 1)[0]
+        if ":table/" in stream and "/stream/" in stream:
+            table, label = stream.split(":table/", 1)[1].split("/stream/", 1)
+            return [(f"dynamodb:{operation}", f"{_table(table)}/stream/{label}")]
         return [(f"dynamodb:{operation}", "*")]
     if service == "s3":
         action = f"s3:{_S3_ACTIONS.get(operation, operation)}"
@@ -87,6 +92,10 @@ def requested(service: str, operation: str, params: dict[str, Any]) -> list[tupl
             return [(action, f"arn:aws:s3:::{params['Bucket']}/{params['Key']}")]
         if "Bucket" in params:
             return [(action, f"arn:aws:s3:::{params['Bucket']}")]
+    if service == "sqs":
+        name = params.get("QueueName") or (params.get("QueueUrl") or "").rstrip("/").rsplit("/", 1)[-1]
+        if name:
+            return [(f"sqs:{operation}", f"arn:aws:sqs:{os.environ.get('AWS_REGION', 'eu-north-1')}:{ACCOUNT}:{name}")]
     return [(f"{service}:{operation}", "*")]
 
 

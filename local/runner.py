@@ -98,6 +98,9 @@ def create_resources(stack: Stack) -> None:
     dynamodb = boto3.client("dynamodb")
     for _, args in stack.tables():
         dynamodb.create_table(**args)
+    sqs = boto3.client("sqs")
+    for queue in stack.queues():
+        sqs.create_queue(QueueName=queue)
     s3 = boto3.client("s3")
     for bucket in stack.buckets():
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_REGION"]})

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from activity_tracker.stream.images import lambda_record
 from local.filters import matches
 
 if TYPE_CHECKING:
@@ -19,30 +19,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("local.streams")
 
 
-def lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
-    """A record of get_records in the shape Lambda passes to the function."""
-    data = dict(record["dynamodb"])
-    created = data.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        data["ApproximateCreationDateTime"] = int(created.timestamp())
-    return {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": record.get("eventVersion", "1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": data,
-        "eventSourceARN": stream_arn,
-    }
-
-
 class StreamPoller:
     def __init__(self, stack: Stack, handlers: Handlers, interval: float = 0.2):
         self.stack, self.handlers, self.interval = stack, handlers, interval
         self.consumers = [(fn, source) for fn in stack.functions for source in fn.streams]
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.failed_batches: list[dict[str, Any]] = []  # the local stand-in of the on-failure destination
+        self.failed_batches: list[dict[str, Any]] = []  # batches given up on (also sent to the on-failure queue)
 
     def start(self) -> None:
         if self.consumers:
@@ -88,14 +71,14 @@ class StreamPoller:
                         if records:
                             moved = True
                             last_seen[key] = records[-1]["dynamodb"]["SequenceNumber"]
-                            self._deliver(function, source, [r for r in records if not source.filters or any(matches(p, r) for p in source.filters)])
+                            self._deliver(function, source, [r for r in records if not source.filters or any(matches(p, r) for p in source.filters)], shard["ShardId"])
                             positions[key] = response.get("NextShardIterator")
                         else:
                             positions[key] = None
             if not moved:
                 self._stop.wait(self.interval)
 
-    def _deliver(self, function: Function, source: StreamSource, records: list[dict[str, Any]]) -> None:
+    def _deliver(self, function: Function, source: StreamSource, records: list[dict[str, Any]], shard_id: str = "shardId-local") -> None:
         """Invoke until the batch succeeds; retry from the first failed record, at most max_retries times."""
         attempt = 0
         while records and not self._stop.is_set():
@@ -114,5 +97,21 @@ class StreamPoller:
             if attempt > source.max_retries:
                 log.error("%s: %d records sent to the on-failure destination", function.logical_id, len(records))
                 self.failed_batches.append({"function": function.logical_id, "records": records})
+                self._send_on_failure(function, source, records, shard_id, attempt)
                 return
             time.sleep(min(0.05 * 2**attempt, 1.0))
+
+    def _send_on_failure(self, function: Function, source: StreamSource, records: list[dict[str, Any]], shard_id: str, attempts: int) -> None:
+        """What Lambda sends to the on-failure destination: a description of the batch, not its records."""
+        if not source.on_failure:
+            return
+        import json
+
+        import boto3
+
+        from activity_tracker.stream.replay import on_failure_message
+
+        message = on_failure_message(self.stack.resolve({"Fn::GetAtt": [function.logical_id, "Arn"]}), records[0]["eventSourceARN"], shard_id, records, attempts)
+        sqs = boto3.client("sqs")
+        queue_url = sqs.get_queue_url(QueueName=source.on_failure.rsplit(":", 1)[1])["QueueUrl"]
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))

@@ -68,6 +68,7 @@ class StreamSource:
     filters: list[dict[str, Any]]
     max_retries: int
     report_failures: bool
+    on_failure: str | None = None  # the on-failure destination's ARN (an SQS queue)
 
 
 @dataclass
@@ -147,6 +148,10 @@ class Stack:
             return f"arn:aws:s3:::{name}"
         if kind == "AWS::SQS::Queue" and attribute == "Arn":
             return f"arn:aws:sqs:{region}:{ACCOUNT}:{name}"
+        if kind == "AWS::SQS::Queue" and attribute == "QueueName":
+            return name
+        if kind == "AWS::Serverless::Function" and attribute == "Arn":
+            return f"arn:aws:lambda:{region}:{ACCOUNT}:function:{name}"
         if attribute == "Arn":
             return f"arn:aws:local:::{name}"
         return f"{name}.{attribute}"
@@ -178,6 +183,7 @@ class Stack:
                         filters=filters,
                         max_retries=int(spec.get("MaximumRetryAttempts", 2)),
                         report_failures="ReportBatchItemFailures" in (spec.get("FunctionResponseTypes") or []),
+                        on_failure=self.resolve(((spec.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")),
                     )
                 )
             elif event["Type"] in ("Schedule", "ScheduleV2"):
@@ -227,6 +233,9 @@ class Stack:
                 args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
             out.append((logical_id, args))
         return out
+
+    def queues(self) -> list[str]:
+        return [self.physical_name(lid) for lid, res in self.resources.items() if res["Type"] == "AWS::SQS::Queue"]
 
     def buckets(self) -> list[str]:
         return [self.physical_name(lid) for lid, res in self.resources.items() if res["Type"] == "AWS::S3::Bucket"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from activity_tracker.stream.images import lambda_record
 from local.filters import matches
-from local.streams import lambda_record
 from local.template import Stack
 
 STREAM_FUNCTION = "StreamConsumerFunction"

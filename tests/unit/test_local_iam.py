@@ -45,7 +45,12 @@ def test_a_managed_policy_reference_grants_its_statements(stack: Stack):
         ("s3", "UploadPart", {"Bucket": "b", "Key": "exports/o/e.csv"}, [("s3:PutObject", "arn:aws:s3:::b/exports/o/e.csv")]),
         ("s3", "AbortMultipartUpload", {"Bucket": "b", "Key": "k"}, [("s3:AbortMultipartUpload", "arn:aws:s3:::b/k")]),
         ("s3", "ListObjectsV2", {"Bucket": "b"}, [("s3:ListBucket", "arn:aws:s3:::b")]),
-        ("sqs", "SendMessage", {"QueueUrl": "q"}, [("sqs:SendMessage", "*")]),
+        ("sqs", "ReceiveMessage", {"QueueUrl": "http://127.0.0.1:5000/123456789012/dlq"}, [("sqs:ReceiveMessage", f"arn:aws:sqs:eu-north-1:{ACCOUNT}:dlq")]),
+        ("sqs", "GetQueueUrl", {"QueueName": "dlq"}, [("sqs:GetQueueUrl", f"arn:aws:sqs:eu-north-1:{ACCOUNT}:dlq")]),
+        # DynamoDB Streams: by the stream's ARN (moto's account normalised), a shard iterator by the stream it starts with
+        ("dynamodb", "GetShardIterator", {"StreamArn": "arn:aws:dynamodb:eu-north-1:123456789012:table/t/stream/2026-11-26T00:00:00"}, [("dynamodb:GetShardIterator", TABLE + "/stream/2026-11-26T00:00:00")]),
+        ("dynamodb", "GetRecords", {"ShardIterator": "arn:aws:dynamodb:eu-north-1:123456789012:table/t/stream/L|1|AAAA"}, [("dynamodb:GetRecords", TABLE + "/stream/L")]),
+        ("lambda", "Invoke", {"FunctionName": "f"}, [("lambda:Invoke", "*")]),
     ],
 )
 def test_calls_map_to_the_actions_and_resources_aws_authorises(service, operation, params, expected):

@@ -42,6 +42,25 @@ class Change:
 
 
 
+def lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+    """A record of DynamoDB Streams' GetRecords in the shape Lambda passes to a stream function."""
+    from datetime import datetime
+
+    data = dict(record["dynamodb"])
+    created = data.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        data["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": region,
+        "dynamodb": data,
+        "eventSourceARN": stream_arn,
+    }
+
+
 def change_of(record: dict[str, Any]) -> Change:
     data = record["dynamodb"]
     return Change(record["eventID"], str(data["SequenceNumber"]), deserialize(data.get("OldImage")), deserialize(data.get("NewImage")))
