@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 SAM := $(VENV)/bin/sam
 
-.PHONY: export-scheduled replay-stream-failures local test lint pytest validate token seed events bench build clean openapi fuzz
+.PHONY: export-scheduled replay-stream-failures recount-stats local test lint pytest validate token seed events bench build clean openapi fuzz
 
 $(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ export-scheduled: $(VENV)/.local-deps
 ## make replay-stream-failures: replay the stream consumer's failed batches (its on-failure queue) against a running `make local`
 replay-stream-failures: $(VENV)/.local-deps
 	$(PY) -m local invoke StreamReplayFunction
+
+## make recount-stats ORG=<id> | ALL=1 [QUIET=seconds]: recompute activity counters from the activities, against a running `make local`
+comma := ,
+recount-stats: $(VENV)/.local-deps
+	$(PY) -m local invoke StatsRecountFunction --event-json '{$(if $(ALL),"all_organizations": true,"organization_id": "$(ORG)")$(if $(QUIET),$(comma) "quiet_seconds": $(QUIET))}'
 
 ## make events: regenerate events/*.json from template.yaml
 events: $(VENV)/.local-deps

@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     invoke = sub.add_parser("invoke", help="invoke a template function against the running stack (default event: a scheduled one)")
     invoke.add_argument("function", help="logical id in template.yaml, e.g. ExportsScheduleFunction")
     invoke.add_argument("--event", help="a JSON file with the event")
+    invoke.add_argument("--event-json", help="the event itself, as JSON text")
     openapi = sub.add_parser("openapi", help="(re)write docs/openapi.json from template.yaml and the handlers")
     openapi.add_argument("--check", action="store_true", help="only compare with the committed file (exit 1 when it differs)")
     fuzz = sub.add_parser("fuzz", help="schemathesis over every operation of docs/openapi.json against a fresh local stack")
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
         from local.runner import invoke as run_invoke
 
-        event = json.loads(open(args.event).read()) if args.event else None
+        event = json.loads(args.event_json) if args.event_json else json.loads(open(args.event).read()) if args.event else None
         print(json.dumps(run_invoke(args.function, event), indent=2, default=str))
     elif args.command == "events":
         from local.sample_events import write_all

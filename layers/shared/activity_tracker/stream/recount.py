@@ -1,0 +1,198 @@
+"""Recomputes an organization's activity counters from its activities (an operator's repair).
+
+The stream consumer keeps the counters exact as long as it sees every stream record. A record it
+never applied (a failed batch older than the stream's 24 hours, see docs/operations.md) leaves them
+off for good; this puts them right: it reads the organization's activities, sums what each
+contributes (the consumer's own `deltas.contribution`), reads the stored counter items (the
+organization's months and each user's months) and rewrites only those that differ.
+
+It must not race the consumer. It refuses (`busy`) while any activity of the organization changed
+within `quiet_seconds` (default 15 minutes: a consumer whose iterator age is under its 5-minute
+alarm has applied every change older than that), and every rewrite is conditioned on the counter
+still holding exactly what was read, so a counter the consumer moves in between fails the
+transaction and the whole recount starts again from fresh reads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from activity_tracker import keys
+from activity_tracker.stream.deltas import Deltas, contribution
+
+QUIET_SECONDS = 15 * 60
+MAX_ACTIONS = 100  # TransactWriteItems' limit
+ATTEMPTS = 3
+ACTIVITY_FIELDS = ("type", "organization_id", "user_id", "local_date", "duration_minutes", "activity_type", "status", "deleted_at", "updated_at")
+COUNTER_KEY = tuple[str, str]
+
+
+class Busy(Exception):
+    """The organization's activities or counters moved while it was being recounted."""
+
+
+def expected_counters(activities: Iterable[Mapping[str, Any]]) -> Deltas:
+    """The counters the consumer would hold having applied every activity as it is now."""
+    total: dict[COUNTER_KEY, dict[str, int]] = {}
+    for activity in activities:
+        for key, fields in contribution(dict(activity)).items():
+            target = total.setdefault(key, {})
+            for name, value in fields.items():
+                target[name] = target.get(name, 0) + value
+    for (pk, sk), fields in list(total.items()):  # active_users: user months with a counted activity
+        if "#USER#" in pk and fields.get("activity_count", 0) > 0:
+            org_month = total.setdefault((pk.split("#USER#", 1)[0], sk), {})
+            org_month["active_users"] = org_month.get("active_users", 0) + 1
+    return {key: nonzero for key, fields in sorted(total.items()) if (nonzero := {n: v for n, v in fields.items() if v})}
+
+
+def _query(client: Any, **request: Any) -> Iterable[dict[str, Any]]:
+    from activity_tracker.repository.table import TABLE_NAME
+
+    request["TableName"] = TABLE_NAME
+    while True:
+        response = client.query(**request)
+        yield from response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _activities(client: Any, org_id: str) -> list[dict[str, Any]]:
+    from activity_tracker.stream.images import deserialize
+
+    names = {f"#a{n}": name for n, name in enumerate(ACTIVITY_FIELDS)}
+    items = _query(
+        client, IndexName="gsi2", KeyConditionExpression="gsi2pk = :pk", ExpressionAttributeValues={":pk": {"S": keys.activities_of_org(org_id)}},
+        ProjectionExpression=", ".join(names), ExpressionAttributeNames=names,
+    )  # fmt: skip
+    return [deserialize(item) or {} for item in items]
+
+
+def _user_partitions(client: Any, org_id: str) -> set[str]:
+    items = _query(client, IndexName="gsi1", KeyConditionExpression="gsi1pk = :pk", ExpressionAttributeValues={":pk": {"S": keys.users_of_org(org_id)}}, ProjectionExpression="pk")
+    return {item["pk"]["S"] for item in items}
+
+
+def _stored_counters(client: Any, partitions: Iterable[str]) -> dict[COUNTER_KEY, dict[str, int]]:
+    """Every counter item of these partitions, with every numeric field (zeros kept) as stored."""
+    stored: dict[COUNTER_KEY, dict[str, int]] = {}
+    for pk in sorted(partitions):
+        for item in _query(client, KeyConditionExpression="pk = :pk AND begins_with(sk, :stats)", ExpressionAttributeValues={":pk": {"S": pk}, ":stats": {"S": "STATS#"}}, ConsistentRead=True):
+            stored[(pk, item["sk"]["S"])] = {name: int(value["N"]) for name, value in item.items() if "N" in value}
+    return stored
+
+
+def _rewrite(key: COUNTER_KEY, before: dict[str, int] | None, after: dict[str, int]) -> dict[str, Any]:
+    """Set every field of the counter to `after` (0 where absent), only if it still holds `before`."""
+    from activity_tracker.repository.table import TABLE_NAME
+
+    fields = sorted(set(before or {}) | set(after))
+    names = {"#type": "type", **{f"#f{n}": name for n, name in enumerate(fields)}}
+    values: dict[str, Any] = {":counter": {"S": "COUNTER"}, **{f":v{n}": {"N": str(after.get(name, 0))} for n, name in enumerate(fields)}}
+    if before is None:
+        condition = "attribute_not_exists(pk)"
+    else:
+        checks = []
+        for n, name in enumerate(fields):
+            if name in before:
+                values[f":b{n}"] = {"N": str(before[name])}
+                checks.append(f"#f{n} = :b{n}")
+            else:
+                checks.append(f"attribute_not_exists(#f{n})")
+        condition = " AND ".join(["attribute_exists(pk)", *checks])
+    update = "SET #type = :counter, " + ", ".join(f"#f{n} = :v{n}" for n in range(len(fields)))
+    return {
+        "Update": {
+            "TableName": TABLE_NAME,
+            "Key": {"pk": {"S": key[0]}, "sk": {"S": key[1]}},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def _differs(before: dict[str, int] | None, after: dict[str, int]) -> bool:
+    return {n: v for n, v in (before or {}).items() if v} != after
+
+
+def _recount_once(client: Any, org_id: str, since: str) -> dict[str, Any]:
+    # Counters first, activities second: a change after the counters were read either is in the
+    # activities read (and, being recent, makes the recount `busy`) or moves a counter once the
+    # consumer applies it, which fails the rewrite's condition, or lands on the corrected value.
+    partitions = {keys.org_pk(org_id)} | _user_partitions(client, org_id)
+    stored = _stored_counters(client, partitions)
+    activities = _activities(client, org_id)
+    changed = [a["updated_at"] for a in activities if str(a.get("updated_at") or "") > since]
+    if changed:
+        raise Busy(f"{len(changed)} activit{'y' if len(changed) == 1 else 'ies'} changed since {since} (latest {max(changed)}): the consumer may not have applied them yet")
+    expected = expected_counters(activities)
+    if missing := {pk for pk, _ in expected} - partitions:  # a user the organization does not list
+        stored.update(_stored_counters(client, missing))
+    corrections = [(key, stored.get(key), expected.get(key, {})) for key in sorted(set(stored) | set(expected))]
+    corrections = [(key, before, after) for key, before, after in corrections if _differs(before, after)]
+    actions = [_rewrite(key, before, after) for key, before, after in corrections]
+    for start in range(0, len(actions), MAX_ACTIONS):
+        client.transact_write_items(TransactItems=actions[start : start + MAX_ACTIONS])
+    return {
+        "organization_id": org_id,
+        "status": "done",
+        "activities": len(activities),
+        "counters": len(set(stored) | set(expected)),
+        "corrected": [{"pk": key[0], "sk": key[1], "before": {n: v for n, v in (before or {}).items() if v}, "after": after} for key, before, after in corrections],
+    }
+
+
+def recount(org_id: str, *, quiet_seconds: int = QUIET_SECONDS, now: datetime | None = None, client: Any = None) -> dict[str, Any]:
+    """Put the organization's activity counters right; `busy` when it cannot be done safely now."""
+    from botocore.exceptions import ClientError
+
+    from activity_tracker.repository.table import connection
+
+    client = client or connection().client
+    reason = ""
+    for attempt in range(ATTEMPTS):
+        since = ((now or datetime.now(UTC)) - timedelta(seconds=quiet_seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        try:
+            return _recount_once(client, org_id, since)
+        except Busy as error:
+            return {"organization_id": org_id, "status": "busy", "reason": str(error)}
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in ("TransactionCanceledException", "TransactionConflictException"):
+                raise
+            reason = "counters moved while being recounted (the consumer is applying changes)"
+            time.sleep(0.2 * 2**attempt)
+    return {"organization_id": org_id, "status": "busy", "reason": reason}
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """`{"organization_id": "o"}`, `{"organization_ids": [...]}` or `{"all_organizations": true}`;
+    optional `quiet_seconds`. Organizations not reached in time are returned as `remaining`."""
+    import os
+
+    from aws_lambda_powertools import Logger
+
+    logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
+    if event.get("all_organizations") is True:
+        from activity_tracker.repository.organizations import OrganizationItem
+
+        org_ids = [org.id for org in OrganizationItem.every_organization.query(keys.ALL_ORGANIZATIONS)]
+    else:
+        org_ids = [str(o) for o in (event.get("organization_ids") or ([event["organization_id"]] if event.get("organization_id") else []))]
+    if not org_ids:
+        return {"error": 'name organizations: {"organization_id": "..."}, {"organization_ids": [...]} or {"all_organizations": true}'}
+    quiet = int(event.get("quiet_seconds", QUIET_SECONDS))
+    results, remaining = [], list(org_ids)
+    while remaining:
+        left = getattr(context, "get_remaining_time_in_millis", None)
+        if left and left() < 60_000:
+            break
+        result = recount(remaining.pop(0), quiet_seconds=quiet)
+        logger.info("recounted", extra={"organization": result["organization_id"], "status": result["status"], "corrected": len(result.get("corrected", []))})
+        results.append(result)
+    return {"results": results, "remaining": remaining}
