@@ -61,7 +61,7 @@ FUZZ_EXAMPLES ?= 100
 fuzz: $(VENV)/.dev-deps
 	$(PY) -m local fuzz --max-examples $(FUZZ_EXAMPLES)
 
-## make test: lint, template validation, sam build and the whole test pyramid
+## make test: lint (ruff, mypy), template validation, sam build and the whole test pyramid
 test: $(VENV)/.dev-deps lint build pytest
 
 pytest: $(VENV)/.dev-deps
@@ -69,6 +69,7 @@ pytest: $(VENV)/.dev-deps
 
 lint: $(VENV)/.dev-deps
 	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
 	$(SAM) validate --lint --template template.yaml --region $(AWS_REGION)
 
 ## make bench: benchmarks, written to docs/benchmarks.md
@@ -79,4 +80,4 @@ build: $(VENV)/.dev-deps
 	@mkdir -p .aws-sam && $(SAM) build --template template.yaml > .aws-sam/build.log 2>&1 && echo "sam build: succeeded" || { tail -30 .aws-sam/build.log; exit 1; }
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache
+	rm -rf $(VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache

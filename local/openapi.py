@@ -14,10 +14,15 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local.template import ROOT, Function, Route, Stack
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from pydantic.json_schema import JsonSchemaMode
 
 OPENAPI_FILE = ROOT / "docs" / "openapi.json"
 REF = "#/components/schemas/{model}"
@@ -78,7 +83,7 @@ def _summary(action: Any) -> str | None:
     return doc.splitlines()[0].strip() if doc else None
 
 
-def _models_schemas(models: list[tuple[type, str]]) -> tuple[dict[Any, Any], dict[str, Any]]:
+def _models_schemas(models: Sequence[tuple[type[BaseModel], JsonSchemaMode]]) -> tuple[dict[Any, Any], dict[str, Any]]:
     from pydantic.json_schema import models_json_schema
 
     if not models:
@@ -147,7 +152,7 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
     routes = sorted(((route, fn) for route, fn in stack.routes()), key=lambda pair: (pair[0].path, pair[0].method))
     metadata = {fn.logical_id: handler_metadata(handlers.get(fn)) for _, fn in routes}
 
-    wanted: set[tuple[type, str]] = set()
+    wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = set()
     for meta in metadata.values():
         if meta["body"] is not None:
             wanted.add((meta["body"], "validation"))

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from activity_tracker import keys
@@ -30,7 +31,7 @@ def export_record(record: DynamoDBRecord, lambda_context: Any = None) -> None:
     worker.run(export, seconds_left=seconds_left)
 
 
-def worker_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def worker_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=export_record, processor=processor, context=context)
 
 

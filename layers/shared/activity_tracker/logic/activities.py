@@ -6,6 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import GlobalSecondaryIndex
+
 from activity_tracker import keys
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import new_id, now, now_iso
@@ -86,11 +89,7 @@ def _suspected_duplicates(state: dict[str, Any]) -> list[dict[str, str]]:
     wide_from, wide_to = rules.local_day_window(state["local_date"], 2)
     partition = keys.activities_of_contact(state["organization_id"], state["contact_id"])
     found = repo.query(repo.ActivityItem.by_contact, partition, wide_from, wide_to, None, 100, None)
-    return [
-        {"code": "suspected_duplicate", "activity_id": item.id}
-        for item in found
-        if first <= item.local_date <= last and not item.deleted_at and item.id != state["id"]
-    ]
+    return [{"code": "suspected_duplicate", "activity_id": item.id} for item in found if first <= item.local_date <= last and not item.deleted_at and item.id != state["id"]]
 
 
 def _existing(org_id: str, activity_id: str) -> repo.ActivityItem:
@@ -167,6 +166,7 @@ def list_activities(request: Request, user: Any) -> dict[str, Any]:
         raise ValidationFailed("The request is not valid.", [rules.detail("query.from", "date_range_valid", "from must not be after to")])
     user_id = query.user_id or (None if reviewer else user.id)
     item = repo.ActivityItem
+    index: GlobalSecondaryIndex[repo.ActivityItem]
     if user_id:
         index, partition, used = item.by_user, keys.activities_of_user(org_id, user_id), "user"
     elif query.contact_id:
@@ -175,7 +175,7 @@ def list_activities(request: Request, user: Any) -> dict[str, Any]:
         index, partition, used = item.by_status, keys.activities_by_status(org_id, query.status), "status"
     else:
         index, partition, used = item.by_organization, keys.activities_of_org(org_id), "organization"
-    filters = []
+    filters: list[Condition] = []
     if query.contact_id and used != "contact":
         filters.append(item.contact_id == query.contact_id)
     if query.status and used != "status":
@@ -188,7 +188,7 @@ def list_activities(request: Request, user: Any) -> dict[str, Any]:
         filters.append(item.local_date <= query.to)
     if not query.include_deleted:
         filters.append(item.deleted_at.does_not_exist())
-    condition = None
+    condition: Condition | None = None
     for part in filters:
         condition = part if condition is None else condition & part
     name = index.Meta.index_name
@@ -323,7 +323,7 @@ def sync_activities(request: Request, user: Any) -> dict[str, Any]:
         raise PayloadTooLarge(f"A sync holds at most {SYNC_MAX_ITEMS} items.")
     org_id = request.caller.org_id
     known = _known_local_ids(org_id, [raw["local_id"] for raw in body.items if isinstance(raw, dict) and isinstance(raw.get("local_id"), str) and raw["local_id"]])
-    results = []
+    results: list[dict[str, Any]] = []
     for index, raw in enumerate(body.items):
         local_id = raw.get("local_id") if isinstance(raw, dict) else None
         try:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from activity_tracker import keys
@@ -93,7 +94,9 @@ def list_tasks(request: Request, user: Any) -> dict[str, Any]:
     if query.difficulty:
         part = TaskItem.difficulty == query.difficulty
         condition = part if condition is None else condition & part
-    found = TaskItem.by_organization.query(partition, filter_condition=condition, scan_index_forward=False, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start))
+    found = TaskItem.by_organization.query(
+        partition, filter_condition=condition, scan_index_forward=False, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start)
+    )
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [task_dto(it, with_answer=user.role in CONTENT_ROLES) for it in items], "next_cursor": cursor}
 
@@ -154,6 +157,7 @@ def list_classes(request: Request, user: Any) -> dict[str, Any]:
     query: ClassListQuery = request.params
     partition = keys.classes_of_org(request.caller.org_id)
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition))
+    range_key: Condition | None
     if query.from_ and query.to:
         range_key = ClassItem.gsi2sk.between(query.from_, query.to + "~")
     elif query.from_:
@@ -165,7 +169,9 @@ def list_classes(request: Request, user: Any) -> dict[str, Any]:
     if start is not None and ((query.from_ and start["gsi2sk"] < query.from_) or (query.to and start["gsi2sk"] > query.to + "~")):
         raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
     condition = ClassItem.status == query.status if query.status else None
-    found = ClassItem.by_organization.query(partition, range_key, filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start))
+    found = ClassItem.by_organization.query(
+        partition, range_key, filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start)
+    )
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [class_dto(it) for it in items], "next_cursor": cursor}
 

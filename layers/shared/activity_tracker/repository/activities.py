@@ -226,7 +226,7 @@ def approved_by_date(org_id: str, date_from: str, date_to: str, attributes: tupl
     names = {f"#a{i}": name for i, name in enumerate(attributes)}
     request: dict[str, Any] = {
         "TableName": ActivityItem.Meta.table_name,
-        "IndexName": Gsi4.Meta.index_name,  # type: ignore[attr-defined]
+        "IndexName": Gsi4.Meta.index_name,
         "KeyConditionExpression": "gsi4pk = :partition AND gsi4sk BETWEEN :first AND :last",
         "ExpressionAttributeValues": {":partition": {"S": keys.activities_by_status(org_id, "approved")}, ":first": {"S": date_from}, ":last": {"S": date_to + "~"}},
         "ProjectionExpression": ", ".join(names),

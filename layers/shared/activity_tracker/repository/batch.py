@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from pynamodb.models import Model
 
 from activity_tracker.repository.table import TABLE_NAME, connection
 
 MAX_KEYS = 100
 
 
-def get_many(wanted: list[tuple[type, str, str]], *, consistent: bool = True) -> dict[tuple[str, str], Any]:
+def get_many(wanted: Sequence[tuple[type[Model], str, str]], *, consistent: bool = True) -> dict[tuple[str, str], Any]:
     """`{(pk, sk): item}` for the items that exist among `wanted` = [(model, pk, sk), ...]."""
     models = {(pk, sk): model for model, pk, sk in wanted}
     found: dict[tuple[str, str], Any] = {}

@@ -7,11 +7,12 @@ region come from the environment; the endpoint from botocore's `AWS_ENDPOINT_URL
 from __future__ import annotations
 
 import os
+from typing import Any, cast
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
-from pynamodb.models import Model
+from pynamodb.models import MetaProtocol, Model
 
 from activity_tracker.settings import DEFAULT_TABLE_NAME
 
@@ -28,13 +29,15 @@ class TableMeta:
 
 
 class TableItem(Model):
-    Meta = TableMeta
+    # pynamodb fills in the settings TableMeta leaves out, so it is a whole MetaProtocol at runtime.
+    Meta = cast(MetaProtocol, TableMeta)
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     entity = UnicodeAttribute(attr_name="type")
 
 
-def _index_meta(name: str) -> type:
+def _index_meta(name: str) -> Any:
+    """An index's Meta class, built at runtime (pynamodb types `Index.Meta` as Any)."""
     return type("Meta", (), {"index_name": name, "projection": AllProjection(), "table_name": TABLE_NAME, "region": REGION})
 
 

@@ -6,7 +6,7 @@ skipped on the retry (markers for counters, idempotence for effects)."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -44,7 +44,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except BatchProcessingError:
         logger.exception("every record of the batch failed")
         response = {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in records]}
-    failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+    # A DynamoDB stream's item identifiers are sequence numbers (str); only Kafka's are dicts.
+    failed = {cast(str, item["itemIdentifier"]) for item in response.get("batchItemFailures", [])}
     by_event = {r["eventID"]: r["dynamodb"]["SequenceNumber"] for r in records}
     failed |= {by_event[event_id] for event_id in outcome.failed}
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in sorted(failed, key=int)]}

@@ -29,7 +29,9 @@ def type_field(activity_type: str) -> str:
 
 def counted(image: dict[str, Any] | None) -> bool:
     """Statistics count activities that are neither deleted nor rejected."""
-    return bool(image) and image.get("type") == ACTIVITY and not image.get("deleted_at") and image.get("status") != "rejected"
+    if not image:
+        return False
+    return image.get("type") == ACTIVITY and not image.get("deleted_at") and image.get("status") != "rejected"
 
 
 def contribution(image: dict[str, Any] | None) -> Deltas:
