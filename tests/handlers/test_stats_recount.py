@@ -147,3 +147,56 @@ def _activities(org_id: str) -> list[dict[str, Any]]:
     from activity_tracker.stream.recount import _activities as read
 
     return read(connection().client, org_id)
+
+
+def _completed_class(api: Api, org_id: str) -> tuple[Any, Any]:
+    """A class of a host and a learner, completed: each has one completed user activity."""
+    host, learner, moderator = make_user(api, org_id), make_user(api, org_id), make_user(api, org_id, "moderator")
+    when = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    klass = api.call("POST", "/api/classes", host, {"class_type": "grupal", "max_participants": 5, "scheduled_at": when}).body
+    assert api.call("POST", f"/api/classes/{klass['id']}/join", learner).status == 200
+    assert api.call("POST", f"/api/classes/{klass['id']}/complete", moderator).status == 200
+    return host, learner
+
+
+def _total_classes(api: Api, who: Any) -> int:
+    return api.call("GET", "/api/users/me", who).body["total_classes"]
+
+
+def test_total_classes_are_recounted_from_completed_user_activities(api: Api, org_id: str):
+    host, learner = _completed_class(api, org_id)
+    assert (_total_classes(api, host), _total_classes(api, learner)) == (0, 0)  # the consumer never saw the completions
+
+    (result,) = _recount(api, {"organization_id": org_id, "quiet_seconds": 0})["results"]
+
+    assert result["status"] == "done" and result["user_activities"] == 2
+    assert (_total_classes(api, host), _total_classes(api, learner)) == (1, 1)
+
+
+def test_a_wrong_total_classes_is_put_right_and_a_right_one_left_alone(api: Api, org_id: str):
+    host, learner = _completed_class(api, org_id)
+    consume(api, recorded(api.stack, org_id))
+    assert (_total_classes(api, host), _total_classes(api, learner)) == (1, 1)
+    _add(f"ORG#{org_id}#USER#{host.sub}", "PROFILE", total_classes=2)
+    before = _raw_profile(org_id, host.sub)
+
+    (result,) = _recount(api, {"organization_id": org_id, "quiet_seconds": 0})["results"]
+
+    assert [(c["pk"], c["sk"], c["before"], c["after"]) for c in result["corrected"]] == [(f"ORG#{org_id}#USER#{host.sub}", "PROFILE", {"total_classes": 3}, {"total_classes": 1})]
+    assert (_total_classes(api, host), _total_classes(api, learner)) == (1, 1)
+    assert _raw_profile(org_id, host.sub)["type"] == before["type"]  # nothing but total_classes touched
+    assert {k: v for k, v in _raw_profile(org_id, host.sub).items() if k != "total_classes"} == {k: v for k, v in before.items() if k != "total_classes"}
+
+
+def _raw_profile(org_id: str, sub: str) -> dict[str, Any]:
+    from activity_tracker.repository.table import TABLE_NAME, connection
+
+    return connection().client.get_item(TableName=TABLE_NAME, Key={"pk": {"S": f"ORG#{org_id}#USER#{sub}"}, "sk": {"S": "PROFILE"}}, ConsistentRead=True)["Item"]
+
+
+def test_refused_while_a_user_activity_changed_within_the_quiet_period(api: Api, org_id: str):
+    _completed_class(api, org_id)
+
+    (result,) = _recount(api, {"organization_id": org_id})["results"]
+
+    assert result["status"] == "busy"

@@ -1,4 +1,5 @@
-"""Recomputes an organization's activity counters from its activities (an operator's repair).
+"""Recomputes an organization's counters from its items (an operator's repair): the activity
+counters from its activities and each user's `total_classes` from their user activities.
 
 The stream consumer keeps the counters exact as long as it sees every stream record. A record it
 never applied (a failed batch older than the stream's 24 hours, see docs/operations.md) leaves them
@@ -77,22 +78,38 @@ def _user_partitions(client: Any, org_id: str) -> set[str]:
     return {item["pk"]["S"] for item in items}
 
 
-def _stored_counters(client: Any, partitions: Iterable[str]) -> dict[COUNTER_KEY, dict[str, int]]:
-    """Every counter item of these partitions, with every numeric field (zeros kept) as stored."""
+def _stored_counters(client: Any, partitions: Iterable[str], user_activities: list[dict[str, Any]] | None = None) -> dict[COUNTER_KEY, dict[str, int]]:
+    """Every counter of these partitions as stored: the month counters with every numeric field
+    (zeros kept) and a user's `total_classes`. A user's partition is read whole, in key order:
+    `PROFILE` before `STATS#…` before `UA#…`, so each counter is read before the user activities it
+    counts, which are added to `user_activities` when given."""
+    from activity_tracker.stream.images import deserialize
+
     stored: dict[COUNTER_KEY, dict[str, int]] = {}
     for pk in sorted(partitions):
-        for item in _query(client, KeyConditionExpression="pk = :pk AND begins_with(sk, :stats)", ExpressionAttributeValues={":pk": {"S": pk}, ":stats": {"S": "STATS#"}}, ConsistentRead=True):
-            stored[(pk, item["sk"]["S"])] = {name: int(value["N"]) for name, value in item.items() if "N" in value}
+        whole = "#USER#" in pk
+        condition = {"KeyConditionExpression": "pk = :pk"} if whole else {"KeyConditionExpression": "pk = :pk AND begins_with(sk, :stats)"}
+        values = {":pk": {"S": pk}} if whole else {":pk": {"S": pk}, ":stats": {"S": "STATS#"}}
+        for item in _query(client, **condition, ExpressionAttributeValues=values, ConsistentRead=True):
+            sk = item["sk"]["S"]
+            if sk.startswith("STATS#"):
+                stored[(pk, sk)] = {name: int(value["N"]) for name, value in item.items() if "N" in value}
+            elif sk == keys.PROFILE_SK:
+                stored[(pk, sk)] = {"total_classes": int(item["total_classes"]["N"])} if "N" in item.get("total_classes", {}) else {}
+            elif sk.startswith(keys.USER_ACTIVITIES_PREFIX) and user_activities is not None:
+                user_activities.append(deserialize(item) or {})
     return stored
 
 
 def _rewrite(key: COUNTER_KEY, before: dict[str, int] | None, after: dict[str, int]) -> dict[str, Any]:
-    """Set every field of the counter to `after` (0 where absent), only if it still holds `before`."""
+    """Set every field of the counter to `after` (0 where absent), only if it still holds `before`.
+    A user's profile gets only `total_classes`, and only while it exists."""
     from activity_tracker.repository.table import TABLE_NAME
 
+    profile = key[1] == keys.PROFILE_SK
     fields = sorted(set(before or {}) | set(after))
-    names = {"#type": "type", **{f"#f{n}": name for n, name in enumerate(fields)}}
-    values: dict[str, Any] = {":counter": {"S": "COUNTER"}, **{f":v{n}": {"N": str(after.get(name, 0))} for n, name in enumerate(fields)}}
+    names = {f"#f{n}": name for n, name in enumerate(fields)} | ({} if profile else {"#type": "type"})
+    values: dict[str, Any] = {f":v{n}": {"N": str(after.get(name, 0))} for n, name in enumerate(fields)} | ({} if profile else {":counter": {"S": "COUNTER"}})
     if before is None:
         condition = "attribute_not_exists(pk)"
     else:
@@ -104,7 +121,7 @@ def _rewrite(key: COUNTER_KEY, before: dict[str, int] | None, after: dict[str, i
             else:
                 checks.append(f"attribute_not_exists(#f{n})")
         condition = " AND ".join(["attribute_exists(pk)", *checks])
-    update = "SET #type = :counter, " + ", ".join(f"#f{n} = :v{n}" for n in range(len(fields)))
+    update = "SET " + ("" if profile else "#type = :counter, ") + ", ".join(f"#f{n} = :v{n}" for n in range(len(fields)))
     return {
         "Update": {
             "TableName": TABLE_NAME,
@@ -126,14 +143,17 @@ def _recount_once(client: Any, org_id: str, since: str) -> dict[str, Any]:
     # activities read (and, being recent, makes the recount `busy`) or moves a counter once the
     # consumer applies it, which fails the rewrite's condition, or lands on the corrected value.
     partitions = {keys.org_pk(org_id)} | _user_partitions(client, org_id)
-    stored = _stored_counters(client, partitions)
+    user_activities: list[dict[str, Any]] = []
+    stored = _stored_counters(client, partitions, user_activities)
     activities = _activities(client, org_id)
-    changed = [a["updated_at"] for a in activities if str(a.get("updated_at") or "") > since]
+    changed = [a["updated_at"] for a in activities + user_activities if str(a.get("updated_at") or "") > since]
     if changed:
         raise Busy(f"{len(changed)} activit{'y' if len(changed) == 1 else 'ies'} changed since {since} (latest {max(changed)}): the consumer may not have applied them yet")
-    expected = expected_counters(activities)
+    expected = expected_counters(activities + user_activities)
     if missing := {pk for pk, _ in expected} - partitions:  # a user the organization does not list
         stored.update(_stored_counters(client, missing))
+    # never a stub profile: total_classes of a user without one is left alone, as the consumer does
+    expected = {key: fields for key, fields in expected.items() if key[1] != keys.PROFILE_SK or key in stored}
     corrections = [(key, stored.get(key), expected.get(key, {})) for key in sorted(set(stored) | set(expected))]
     corrections = [(key, before, after) for key, before, after in corrections if _differs(before, after)]
     actions = [_rewrite(key, before, after) for key, before, after in corrections]
@@ -143,6 +163,7 @@ def _recount_once(client: Any, org_id: str, since: str) -> dict[str, Any]:
         "organization_id": org_id,
         "status": "done",
         "activities": len(activities),
+        "user_activities": len(user_activities),
         "counters": len(set(stored) | set(expected)),
         "corrected": [{"pk": key[0], "sk": key[1], "before": {n: v for n, v in (before or {}).items() if v}, "after": after} for key, before, after in corrections],
     }
