@@ -25,7 +25,6 @@ class StreamPoller:
         self.consumers = [(fn, source) for fn in stack.functions for source in fn.streams]
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.failed_batches: list[dict[str, Any]] = []  # batches given up on (also sent to the on-failure queue)
 
     def start(self) -> None:
         if self.consumers:
@@ -96,14 +95,13 @@ class StreamPoller:
             attempt += 1
             if attempt > source.max_retries:
                 log.error("%s: %d records sent to the on-failure destination", function.logical_id, len(records))
-                self.failed_batches.append({"function": function.logical_id, "records": records})
                 self._send_on_failure(function, source, records, shard_id, attempt)
                 return
             time.sleep(min(0.05 * 2**attempt, 1.0))
 
     def _send_on_failure(self, function: Function, source: StreamSource, records: list[dict[str, Any]], shard_id: str, attempts: int) -> None:
         """What Lambda sends to the on-failure destination: a description of the batch, not its records."""
-        if not source.on_failure:
+        if not source.on_failure_queue:
             return
         import json
 
@@ -113,5 +111,5 @@ class StreamPoller:
 
         message = on_failure_message(self.stack.resolve({"Fn::GetAtt": [function.logical_id, "Arn"]}), records[0]["eventSourceARN"], shard_id, records, attempts)
         sqs = boto3.client("sqs")
-        queue_url = sqs.get_queue_url(QueueName=source.on_failure.rsplit(":", 1)[1])["QueueUrl"]
+        queue_url = sqs.get_queue_url(QueueName=source.on_failure_queue)["QueueUrl"]
         sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))

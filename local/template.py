@@ -70,6 +70,11 @@ class StreamSource:
     report_failures: bool
     on_failure: str | None = None  # the on-failure destination's ARN (an SQS queue)
 
+    @property
+    def on_failure_queue(self) -> str | None:
+        """The on-failure queue's name (the last part of its ARN)."""
+        return self.on_failure.rsplit(":", 1)[1] if self.on_failure else None
+
 
 @dataclass
 class Function:

@@ -68,10 +68,12 @@ class Api:
 
 def declared_response(handler: Any, status: int) -> tuple[bool, type | None]:
     """(declared, model) of a success status, as `endpoint(status=, response=, responses=)` recorded them."""
-    if status == getattr(handler, "status", None):
-        return True, getattr(handler, "response", None)
-    responses = getattr(handler, "responses", None) or {}
-    return status in responses, responses.get(status)
+    from local.openapi import handler_metadata
+
+    meta = handler_metadata(handler)
+    if status == meta["status"]:
+        return True, meta["response"]
+    return status in meta["responses"], meta["responses"].get(status)
 
 
 def check_success_body(handler: Any, status: int, body: str | bytes | None, where: str) -> None:

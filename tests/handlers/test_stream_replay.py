@@ -26,9 +26,9 @@ def _function(stack: Stack, logical_id: str) -> Function:
 def _queue_url(stack: Stack) -> str:
     import boto3
 
-    source = _function(stack, STREAM_FUNCTION).streams[0]
-    assert source.on_failure, "the consumer's stream source has an on-failure destination"
-    return boto3.client("sqs").get_queue_url(QueueName=source.on_failure.rsplit(":", 1)[1])["QueueUrl"]
+    queue = _function(stack, STREAM_FUNCTION).streams[0].on_failure_queue
+    assert queue, "the consumer's stream source has an on-failure destination"
+    return boto3.client("sqs").get_queue_url(QueueName=queue)["QueueUrl"]
 
 
 def _messages(stack: Stack) -> list[str]:

@@ -19,7 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from activity_tracker import keys
 from activity_tracker.pagination import start_key
-from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, connection
+from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, connection, query_items
 
 ENTITY = "ACTIVITY"
 
@@ -225,18 +225,26 @@ def approved_by_date(org_id: str, date_from: str, date_to: str, attributes: tupl
     model object per item (the Bufdir export)."""
     names = {f"#a{i}": name for i, name in enumerate(attributes)}
     request: dict[str, Any] = {
-        "TableName": ActivityItem.Meta.table_name,
         "IndexName": Gsi4.Meta.index_name,
         "KeyConditionExpression": "gsi4pk = :partition AND gsi4sk BETWEEN :first AND :last",
         "ExpressionAttributeValues": {":partition": {"S": keys.activities_by_status(org_id, "approved")}, ":first": {"S": date_from}, ":last": {"S": date_to + "~"}},
         "ProjectionExpression": ", ".join(names),
         "ExpressionAttributeNames": names,
     }
-    client = connection().client
-    while True:
-        page = client.query(**request)
-        for item in page.get("Items", []):
-            yield {name: _plain(value) for name, value in item.items()}
-        if "LastEvaluatedKey" not in page:
-            return
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in query_items(request):
+        yield {name: _plain(value) for name, value in item.items()}
+
+
+def of_organization(org_id: str, attributes: tuple[str, ...], client: Any = None) -> Iterator[dict[str, Any]]:
+    """Every activity of the organization (deleted ones too), as plain dicts of `attributes`, from
+    GSI2 one Query page at a time (the counter recount)."""
+    names = {f"#a{i}": name for i, name in enumerate(attributes)}
+    request: dict[str, Any] = {
+        "IndexName": Gsi2.Meta.index_name,
+        "KeyConditionExpression": "gsi2pk = :partition",
+        "ExpressionAttributeValues": {":partition": {"S": keys.activities_of_org(org_id)}},
+        "ProjectionExpression": ", ".join(names),
+        "ExpressionAttributeNames": names,
+    }
+    for item in query_items(request, client):
+        yield {name: _plain(value) for name, value in item.items()}

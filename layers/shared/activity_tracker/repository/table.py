@@ -7,6 +7,7 @@ region come from the environment; the endpoint from botocore's `AWS_ENDPOINT_URL
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any, cast
 
 from pynamodb.attributes import UnicodeAttribute
@@ -80,3 +81,15 @@ def connection() -> Connection:
     if _connection is None:
         _connection = Connection(region=REGION)
     return _connection
+
+
+def query_items(request: dict[str, Any], client: Any = None) -> Iterator[dict[str, Any]]:
+    """Every raw item a low-level Query of the table answers, one page (at most 1 MB) at a time."""
+    request = {"TableName": TABLE_NAME, **request}
+    client = client or connection().client
+    while True:
+        page = client.query(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -51,26 +51,15 @@ def expected_counters(activities: Iterable[Mapping[str, Any]]) -> Deltas:
 
 
 def _query(client: Any, **request: Any) -> Iterable[dict[str, Any]]:
-    from activity_tracker.repository.table import TABLE_NAME
+    from activity_tracker.repository.table import query_items
 
-    request["TableName"] = TABLE_NAME
-    while True:
-        response = client.query(**request)
-        yield from response.get("Items", [])
-        if "LastEvaluatedKey" not in response:
-            return
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return query_items(request, client)
 
 
 def _activities(client: Any, org_id: str) -> list[dict[str, Any]]:
-    from activity_tracker.stream.images import deserialize
+    from activity_tracker.repository import activities
 
-    names = {f"#a{n}": name for n, name in enumerate(ACTIVITY_FIELDS)}
-    items = _query(
-        client, IndexName="gsi2", KeyConditionExpression="gsi2pk = :pk", ExpressionAttributeValues={":pk": {"S": keys.activities_of_org(org_id)}},
-        ProjectionExpression=", ".join(names), ExpressionAttributeNames=names,
-    )  # fmt: skip
-    return [deserialize(item) or {} for item in items]
+    return list(activities.of_organization(org_id, ACTIVITY_FIELDS, client))
 
 
 def _user_partitions(client: Any, org_id: str) -> set[str]:
