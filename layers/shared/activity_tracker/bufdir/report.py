@@ -18,7 +18,7 @@ COLUMNS = (
 )  # fmt: skip
 FLAGS = ("is_group_activity", "is_proxy_registration", "is_bulk_registration", "has_home_visit_report")
 STORED = tuple(name for name in COLUMNS if name not in ("bufdir_category", "participants"))
-ATTRIBUTES = (*STORED, "status", "deleted_at", "bufdir_eligible", "participant_count")  # what an export reads of an activity
+ATTRIBUTES = (*STORED, "status", "deleted_at", "bufdir_eligible")  # what an export reads of an activity (each once: DynamoDB refuses overlapping paths)
 
 
 def counts(activity: Mapping[str, Any], period_start: str, period_end: str) -> bool:

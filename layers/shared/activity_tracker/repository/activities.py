@@ -218,18 +218,23 @@ def _plain(value: dict[str, Any]) -> Any:
     return TypeDeserializer().deserialize(value)
 
 
+def projection(attributes: tuple[str, ...]) -> dict[str, Any]:
+    """ProjectionExpression and its names for top-level `attributes`. DynamoDB refuses a path named
+    twice ("Two document paths overlap"), so each name appears once, in first-seen order."""
+    names = {f"#a{i}": name for i, name in enumerate(dict.fromkeys(attributes))}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+
+
 def approved_by_date(org_id: str, date_from: str, date_to: str, attributes: tuple[str, ...]) -> Iterator[dict[str, Any]]:
     """The organization's approved activities with `activity_date` in [date_from, date_to] (ISO
     prefixes), oldest first, as plain dicts of `attributes`, from GSI4 one Query page (at most
     1 MB) at a time: for reading a whole period without holding it, and without building a
     model object per item (the Bufdir export)."""
-    names = {f"#a{i}": name for i, name in enumerate(attributes)}
     request: dict[str, Any] = {
         "IndexName": Gsi4.Meta.index_name,
         "KeyConditionExpression": "gsi4pk = :partition AND gsi4sk BETWEEN :first AND :last",
         "ExpressionAttributeValues": {":partition": {"S": keys.activities_by_status(org_id, "approved")}, ":first": {"S": date_from}, ":last": {"S": date_to + "~"}},
-        "ProjectionExpression": ", ".join(names),
-        "ExpressionAttributeNames": names,
+        **projection(attributes),
     }
     for item in query_items(request):
         yield {name: _plain(value) for name, value in item.items()}
@@ -238,13 +243,11 @@ def approved_by_date(org_id: str, date_from: str, date_to: str, attributes: tupl
 def of_organization(org_id: str, attributes: tuple[str, ...], client: Any = None) -> Iterator[dict[str, Any]]:
     """Every activity of the organization (deleted ones too), as plain dicts of `attributes`, from
     GSI2 one Query page at a time (the counter recount)."""
-    names = {f"#a{i}": name for i, name in enumerate(attributes)}
     request: dict[str, Any] = {
         "IndexName": Gsi2.Meta.index_name,
         "KeyConditionExpression": "gsi2pk = :partition",
         "ExpressionAttributeValues": {":partition": {"S": keys.activities_of_org(org_id)}},
-        "ProjectionExpression": ", ".join(names),
-        "ExpressionAttributeNames": names,
+        **projection(attributes),
     }
     for item in query_items(request, client):
         yield {name: _plain(value) for name, value in item.items()}
