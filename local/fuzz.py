@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from local.dynamodb_local import free_port
 from local.jwt_local import mint, stable_sub
 from local.openapi import OPENAPI_FILE
-from local.runner import free_port
 from local.template import ROOT
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -32,7 +32,7 @@ def local_stack(admin_emails: str, timeout: float = 60) -> Iterator[str]:
     """A `python -m local serve` subprocess on a free port; yields its URL, stops it with Ctrl-C."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
-    env.update({"PORT": str(port), "ADMIN_EMAILS": admin_emails, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_LOG_LEVEL": "WARNING"})
+    env.update({"PORT": str(port), "ADMIN_EMAILS": admin_emails, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_LOG_LEVEL": "WARNING"})
     log = Path(tempfile.gettempdir()) / f"activity-tracker-fuzz-{port}.log"
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

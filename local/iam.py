@@ -1,6 +1,6 @@
 """IAM, locally: a function may make only the AWS calls its `Policies` in template.yaml grant.
 
-moto allows every call, so a policy that misses an action or an index would first fail in AWS.
+Neither moto nor DynamoDB Local checks IAM, so a policy that misses an action or an index would first fail in AWS.
 While the runner invokes a function (Handlers.invoke), every botocore call it makes, presigned
 URLs included, is mapped to the IAM actions and resource ARNs AWS would authorise, and refused
 with AccessDenied, as AWS refuses it, unless an Allow statement of the function covers it. Only

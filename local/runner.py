@@ -1,4 +1,4 @@
-"""`make local`: moto server (DynamoDB with streams, S3), every route of template.yaml over HTTP,
+"""`make local`: DynamoDB Local (with streams) and moto's server (S3, SQS), every route of template.yaml over HTTP,
 local JWT checks, and a stream poller that feeds the stream handlers, all in one process."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 
 from local import iam, jwt_local
 from local.events import LambdaContext, http_event
+from local.services import Endpoints, LocalServices, create_resources
 from local.streams import StreamPoller
 from local.template import ROOT, Function, Stack
 
@@ -32,78 +32,6 @@ LAYER_DIRS = [ROOT / "layers" / "shared"]
 STATE_FILE = Path(os.environ.get("LOCAL_STATE_FILE") or ROOT / ".local-stack.json")
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
 OVERRIDABLE = frozenset({"POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED"})  # function settings a local user may set themself
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class AtomicMotoServer:
-    """moto's server, answering one AWS request at a time.
-
-    DynamoDB evaluates a condition and applies the write atomically; moto's threaded server does
-    not (two concurrent conditional writes can both pass), which would make every concurrency
-    rule untestable. Serialising requests restores DynamoDB's atomicity per call.
-    """
-
-    def __init__(self, port: int):
-        self.port = port
-        self._server: Any = None
-
-    def start(self) -> None:
-        from moto.moto_server.threaded_moto_server import MotoRequestHandler
-        from moto.server import DomainDispatcherApplication, create_backend_app
-        from werkzeug.serving import make_server
-
-        app = DomainDispatcherApplication(create_backend_app)
-        lock = threading.Lock()
-
-        def atomic(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-            with lock:
-                return list(app(environ, start_response))
-
-        self._server = make_server("127.0.0.1", self.port, atomic, threaded=True, request_handler=MotoRequestHandler)
-        threading.Thread(target=self._server.serve_forever, name="moto", daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-
-def start_moto(port: int | None = None) -> tuple[Any, str]:
-    server = AtomicMotoServer(port or free_port())
-    server.start()
-    return server, f"http://127.0.0.1:{server.port}"
-
-
-def configure_aws_environment(endpoint: str) -> None:
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_SESSION_TOKEN": "local",
-            "AWS_REGION": os.environ.get("AWS_REGION", "eu-north-1"),
-            "AWS_DEFAULT_REGION": os.environ.get("AWS_REGION", "eu-north-1"),
-        }
-    )
-
-
-def create_resources(stack: Stack) -> None:
-    import boto3
-
-    dynamodb = boto3.client("dynamodb")
-    for _, args in stack.tables():
-        dynamodb.create_table(**args)
-    sqs = boto3.client("sqs")
-    for queue in stack.queues():
-        sqs.create_queue(QueueName=queue)
-    s3 = boto3.client("s3")
-    for bucket in stack.buckets():
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_REGION"]})
 
 
 class Handlers:
@@ -221,15 +149,15 @@ class LocalStack:
         self.port, self.host = port, host
         self.parameters = parameters or {}
         self.poll_interval = poll_interval
-        self.moto: Any = None
+        self.services: LocalServices | None = None
         self.http: ThreadingHTTPServer | None = None
         self.poller: StreamPoller | None = None
         self.stack: Stack | None = None
 
-    def start(self) -> None:
-        self.moto, endpoint = start_moto()
-        self.endpoint = endpoint
-        configure_aws_environment(endpoint)
+    def start(self, fallback: bool = False) -> None:
+        """`fallback`: moto's DynamoDB when DynamoDB Local cannot run (with a warning), instead of failing."""
+        self.services = LocalServices(fallback=fallback)
+        self.endpoints = self.services.start()
         params = {"AdminEmails": os.environ.get("ADMIN_EMAILS", ""), **self.parameters}
         self.stack = Stack(parameters=params)
         for name, value in self.stack.environment().items():
@@ -239,7 +167,7 @@ class LocalStack:
         handlers = Handlers(self.stack)
         for function in self.stack.functions:  # import every handler now: a broken one fails start-up
             handlers.get(function)
-        self.poller = StreamPoller(self.stack, handlers, interval=self.poll_interval)
+        self.poller = StreamPoller(self.stack, handlers, interval=self.poll_interval, reopen_when_idle=self.services.engine == "moto")
         self.poller.start()
         self.http = ThreadingHTTPServer((self.host, self.port), make_http_handler(self.stack, handlers))
         self.http.daemon_threads = True
@@ -252,8 +180,8 @@ class LocalStack:
             self.http.server_close()
         if self.poller:
             self.poller.stop()
-        if self.moto:
-            self.moto.stop()
+        if self.services:
+            self.services.stop()
 
     @property
     def url(self) -> str:
@@ -263,11 +191,15 @@ class LocalStack:
 def serve() -> None:
     logging.basicConfig(level=os.environ.get("LOCAL_LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's own request log
+    for name in ("botocore", "pynamodb"):  # endpoint and settings notices on every new client
+        logging.getLogger(name).setLevel(logging.WARNING)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch here: keep the console readable
     local = LocalStack(port=int(os.environ.get("PORT", "3000")))
-    local.start()
-    STATE_FILE.write_text(json.dumps({"url": local.url, "endpoint": local.endpoint, "pid": os.getpid()}))
+    # moto's DynamoDB when DynamoDB Local cannot run, unless LOCAL_DYNAMODB_FALLBACK=none (the tests)
+    local.start(fallback=os.environ.get("LOCAL_DYNAMODB_FALLBACK", "moto") != "none")
+    assert local.services is not None
+    STATE_FILE.write_text(json.dumps({"url": local.url, "endpoints": vars(local.endpoints), "pid": os.getpid()}))
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -275,7 +207,8 @@ def serve() -> None:
     print(
         f"""
 activity-tracker local stack on {local.url}
-  {len(local.stack.routes())} routes from template.yaml; DynamoDB + S3 (moto) at {os.environ['AWS_ENDPOINT_URL']};
+  {len(local.stack.routes())} routes from template.yaml;
+  DynamoDB ({local.services.engine}) at {local.endpoints.dynamodb}; S3 and SQS (moto) at {local.endpoints.aws};
   stream poller feeding {sum(1 for f in local.stack.functions if f.streams)} stream handler(s).
 
 Next, in another terminal:
@@ -306,7 +239,7 @@ def invoke(function_id: str, event: dict[str, Any] | None = None) -> Any:
     if not STATE_FILE.exists():
         raise SystemExit("No running `make local` found (start it first).")
     state = json.loads(STATE_FILE.read_text())
-    configure_aws_environment(state["endpoint"])
+    Endpoints(**state["endpoints"]).apply()
     stack = Stack(parameters={"AdminEmails": os.environ.get("ADMIN_EMAILS", "")})
     for name, value in stack.environment().items():
         os.environ.setdefault(name, value)

@@ -20,8 +20,9 @@ log = logging.getLogger("local.streams")
 
 
 class StreamPoller:
-    def __init__(self, stack: Stack, handlers: Handlers, interval: float = 0.2):
+    def __init__(self, stack: Stack, handlers: Handlers, interval: float = 0.2, reopen_when_idle: bool = False):
         self.stack, self.handlers, self.interval = stack, handlers, interval
+        self.reopen_when_idle = reopen_when_idle  # moto's DynamoDB only
         self.consumers = [(fn, source) for fn in stack.functions for source in fn.streams]
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -38,6 +39,7 @@ class StreamPoller:
 
     def _run(self) -> None:
         import boto3
+        from botocore.exceptions import ClientError
 
         dynamodb = boto3.client("dynamodb")
         streams = boto3.client("dynamodbstreams")
@@ -46,6 +48,7 @@ class StreamPoller:
         # Position per (consumer, shard): each event source mapping reads the stream on its own.
         positions: dict[tuple[int, str, str], str | None] = {}
         last_seen: dict[tuple[int, str, str], str] = {}
+        finished: set[tuple[int, str, str]] = set()  # closed shards read to their end
         while not self._stop.is_set():
             moved = False
             for arn in arns:
@@ -55,24 +58,33 @@ class StreamPoller:
                     if self._stop.is_set():
                         return
                     raise
-                for shard in shards:
+                for shard in shards:  # parents before children, as DescribeStream lists them
                     for index, (function, source) in enumerate(self.consumers):
                         key = (index, arn, shard["ShardId"])
+                        if key in finished:
+                            continue
                         if positions.get(key) is None:
-                            # moto restores a deep copy of the table when a transaction is cancelled,
-                            # which strands open iterators on the old copy: re-open after the last
-                            # record seen whenever a read comes back empty (AWS needs no such thing).
                             after = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last_seen[key]} if key in last_seen else {"ShardIteratorType": "TRIM_HORIZON"}
                             positions[key] = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], **after)["ShardIterator"]
-                        response = streams.get_records(ShardIterator=positions[key], Limit=source.batch_size)
+                        try:
+                            response = streams.get_records(ShardIterator=positions[key], Limit=source.batch_size)
+                        except ClientError as error:
+                            if error.response["Error"]["Code"] not in ("ExpiredIteratorException", "TrimmedDataAccessException"):
+                                raise
+                            positions[key] = None  # re-open after the last record delivered
+                            continue
                         records = [lambda_record(r, arn, region) for r in response.get("Records", [])]
                         log.debug("%s: %d records from %s", function.logical_id, len(records), shard["ShardId"])
                         if records:
                             moved = True
                             last_seen[key] = records[-1]["dynamodb"]["SequenceNumber"]
                             self._deliver(function, source, [r for r in records if not source.filters or any(matches(p, r) for p in source.filters)], shard["ShardId"])
-                            positions[key] = response.get("NextShardIterator")
-                        else:
+                        positions[key] = response.get("NextShardIterator")
+                        if positions[key] is None:
+                            finished.add(key)
+                        elif not records and self.reopen_when_idle:
+                            # moto restores a deep copy of the table when a transaction is cancelled,
+                            # which strands open iterators on the old copy (DynamoDB needs no such thing)
                             positions[key] = None
             if not moved:
                 self._stop.wait(self.interval)

@@ -1,5 +1,7 @@
-"""Test fixtures. The AWS stand-in is one moto server per session (DynamoDB streams and
-transactions work there, unlike moto's in-process mock); tests isolate by organization id."""
+"""Test fixtures. DynamoDB is AWS's DynamoDB Local (the real engine: its limits, expressions,
+transactions and streams), S3 and SQS moto's server, one of each per session; tests isolate by
+organization id. Without Java the suite stops at once with the install hint: CI must exercise the
+real engine."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import uuid
 
 import pytest
 
-from local.runner import configure_aws_environment, create_resources, start_moto
+from local.dynamodb_local import EngineUnavailable
+from local.services import LocalServices, create_resources
 from local.template import Stack
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
@@ -28,12 +31,15 @@ def stack() -> Stack:
 
 @pytest.fixture(scope="session")
 def aws(stack: Stack):
-    """A moto server with the resources of template.yaml; yields its endpoint."""
-    server, endpoint = start_moto()
-    configure_aws_environment(endpoint)
+    """DynamoDB Local and moto's server with the resources of template.yaml; yields their endpoints."""
+    services = LocalServices()
+    try:
+        endpoints = services.start()
+    except EngineUnavailable as error:
+        pytest.exit(f"DynamoDB Local cannot run: {error}", returncode=3)
     create_resources(stack)
-    yield endpoint
-    server.stop()
+    yield endpoints
+    services.stop()
 
 
 @pytest.fixture

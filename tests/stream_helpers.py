@@ -1,4 +1,4 @@
-"""Reading the moto server's stream the way Lambda does, to record and replay real batches."""
+"""Reading the table's stream (DynamoDB Local) the way Lambda does, to record and replay real batches."""
 
 from __future__ import annotations
 

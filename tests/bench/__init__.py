@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.services import Endpoints
 from tests.helpers import Api
 
 
@@ -107,7 +108,7 @@ def count_calls() -> Iterator[CallCounter]:
 @dataclass
 class BenchEnv:
     api: Api  # the real handlers, routed by template.yaml, against the moto server
-    endpoint: str  # the moto server
+    endpoints: Endpoints  # DynamoDB Local and the moto server
 
 
 def table(header: list[str], rows: list[list[Any]]) -> str:

@@ -47,39 +47,39 @@ def main(selected: list[str]) -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     sys.path.insert(0, str(ROOT / "layers" / "shared"))
-    from local.runner import configure_aws_environment, create_resources, start_moto
+    from local.services import LocalServices, create_resources
     from local.template import Stack
 
     stack = Stack(parameters={"AdminEmails": "bench-admin@bench.example"})
     for name, value in stack.environment().items():
         os.environ[name] = value
-    server, endpoint = start_moto()
-    configure_aws_environment(endpoint)
+    services = LocalServices()
+    endpoints = services.start()
     create_resources(stack)
 
     from tests.bench import BenchEnv
     from tests.helpers import Api
 
-    env = BenchEnv(api=Api(stack), endpoint=endpoint)
+    env = BenchEnv(api=Api(stack), endpoints=endpoints)
     modules = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_"))
     sections = []
     try:
         for name in modules:
             if selected and name not in selected:
                 continue
-            fresh_tables(stack)  # moto copies whole tables per transaction: each benchmark starts empty
+            fresh_tables(stack)  # each benchmark starts from an empty table
             started = time.perf_counter()
             print(f"bench {name} ...", flush=True)
             section = importlib.import_module(f"tests.bench.{name}").run(env)
             sections.append(section.strip())
             print(f"bench {name}: {time.perf_counter() - started:.1f} s", flush=True)
     finally:
-        server.stop()
+        services.stop()
     header = (
         "# Benchmarks\n\n"
         f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}.\n"
-        "DynamoDB and S3 are the moto server on this machine, so absolute latencies are local ones; "
+        f"DynamoDB is AWS's DynamoDB Local ({services.engine}) and S3 moto's server, on this machine, so absolute latencies are local ones; "
         "call counts and ratios measured in the same run are what carry over to AWS.\n"
     )
     document = ROOT / "docs" / "benchmarks.md"

@@ -36,7 +36,7 @@ def run(env: BenchEnv) -> str:
     measure("review (approve)", "POST", f"/api/activities/{created['id']}/review", coordinator, {"action": "approve"})
     measure("patch with version", "PATCH", f"/api/activities/{created['id']}", coordinator, {"summary": "x", "version": 2})
     return (
-        "## Activities (issue 4)\n\n"
+        "## Activities\n\n"
         "Each row is one request through the real handler (a signed-in user: the first GetItem is the caller's user record). "
         "Capacity units are estimated from the items' sizes by DynamoDB's rules (moto reports none): "
         "reads 4 KB a unit (eventual ½, consistent 1), writes 1 KB a unit, doubled inside a transaction.\n\n"

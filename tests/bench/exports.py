@@ -97,7 +97,7 @@ def run(env: BenchEnv) -> str:
         ])  # fmt: skip
     growth = measured[-1]["peak_rss_mb"] - measured[0]["peak_rss_mb"]
     return (
-        "## Bufdir export (issue 7)\n\n"
+        "## Bufdir export\n\n"
         "The worker function of template.yaml, in a process of its own, fed the export's stream record, against the local stack "
         "(moto server): a Query of the organization's approved activities (GSI4, projected to the attributes a row needs, pages of "
         "at most 1 MB), CSV rows streamed to S3 in 5 MiB multipart parts. Peak memory is the worker process's high-water mark "

@@ -72,7 +72,7 @@ def _cold(code: str, env: dict[str, str] | None = None) -> list[float]:
 
 def _function_env(env: BenchEnv) -> dict[str, str]:
     """What a function sees locally: its template.yaml environment and the local store's endpoint."""
-    names = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION")
+    names = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB_STREAMS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION")
     out = {name: os.environ[name] for name in names if name in os.environ}
     out.update(env.api.stack.environment())
     return {**out, "POWERTOOLS_LOG_LEVEL": "ERROR", "PATH": "/usr/bin:/bin"}
@@ -111,7 +111,7 @@ def cold_start(env: BenchEnv) -> str:
         first_create.append(_cold(creates.pop(), local)[0])
     b, i, r, bf, f, fc = (statistics.median(x) * 1000 for x in (bare, imported, ready, bare_first, first, first_create))
     return (
-        "## Cold start (issue 3)\n\n"
+        "## Cold start\n\n"
         f"Median of {RUNS} fresh interpreters each, interleaved, interpreter start-up excluded. The bare handler imports boto3 and "
         "creates a DynamoDB client; ours imports `functions/users_me_get/app.py` (layer: powertools Logger, pydantic-free wiring; "
         "models, PynamoDB and access control load on first call) and then creates the botocore client its first request uses. "
@@ -154,7 +154,7 @@ def calls_per_route(env: BenchEnv) -> str:
         with count_calls() as counter:
             env.api.call(method, path, who, body)
         rows.append([f"{method} {path}", counter.total, counter.describe()])
-    return "## DynamoDB calls per request (issue 3)\n\nA signed-in user; each row is one request.\n\n" + table(["request", "calls", "operations"], rows)
+    return "## DynamoDB calls per request\n\nA signed-in user; each row is one request.\n\n" + table(["request", "calls", "operations"], rows)
 
 
 def run(env: BenchEnv) -> str:

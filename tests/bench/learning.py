@@ -1,4 +1,4 @@
-"""Learning platform (issue 6): DynamoDB calls per booking, join, attach and completion, and the
+"""Learning platform: DynamoDB calls per booking, join, attach and completion, and the
 outcome of 20 concurrent joins on a class of 5."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def calls_per_request(env: BenchEnv) -> str:
     measure("POST …/complete (class of 4 members)", "POST", f"{path}/complete", admin)
     measure("GET /api/users", "GET", "/api/users", admin)
     return (
-        "## Learning platform: DynamoDB calls per request (issue 6)\n\n"
+        "## Learning platform: DynamoDB calls per request\n\n"
         "Each row is one request by a signed-in user (the caller's own `GetItem` included). A join is one "
         "`TransactWriteItems` (class update under conditions + user activity put) and one consistent `GetItem` "
         "for the reply (or for the reason of a refusal). `count_calls` counts only calls that succeed: a refused join "
@@ -89,7 +89,7 @@ def concurrent_joins(env: BenchEnv, joiners: int = 20, places: int = 5) -> str:
     rows = [[outcome, n] for outcome, n in sorted(outcomes.items())]
     rows += [["class current_participants / participant_ids", f"{final['current_participants']} / {len(final['participant_ids'])}"], ["joiners holding a user activity", with_activity], ["DynamoDB calls (all 20 requests)", f"{counter.total}: {counter.describe()}"], ["wall time", f"{elapsed:.2f} s"]]
     return (
-        f"## Learning platform: {joiners} concurrent joins on a class of {places} (issue 6)\n\n"
+        f"## Learning platform: {joiners} concurrent joins on a class of {places}\n\n"
         f"{joiners} threads released together by a barrier, each joining through the real handler. The calls row counts "
         "successful calls only (the refused joins' cancelled transactions are not in it).\n\n"
     ) + table(["outcome", "count"], rows)

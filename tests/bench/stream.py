@@ -112,7 +112,7 @@ def run(env: BenchEnv) -> str:
         )  # fmt: skip
     exact = counters(org) == expected_counters(org)
     return (
-        "## Stream consumer (issue 5)\n\n"
+        "## Stream consumer\n\n"
         f"{USERS} users, {ACTIVITIES} activities created through the API over two months, {EDITS} of them edited (half change the date "
         f"and move month, half the duration); the {len(records)} stream records the consumer's filters let through are replayed "
         f"through the handler in batches of {BATCH} (the event source mapping's BatchSize), in one thread, against the moto server. "

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from local.dynamodb_local import free_port
 from local.jwt_local import mint
-from local.runner import free_port
 from local.template import Stack
 from tests.helpers import ContractCheck, Person, Reply
 
@@ -63,7 +63,7 @@ def http(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Iterator[Htt
     log = tmp_path_factory.mktemp("local") / "local.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
     state = log.parent / "stack.json"
-    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_STATE_FILE": str(state)})
+    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_STATE_FILE": str(state)})
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.time() + 60

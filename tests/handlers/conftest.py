@@ -2,21 +2,22 @@ from __future__ import annotations
 
 import pytest
 
+from local.services import Endpoints
 from local.template import Stack
 from tests.helpers import Api
 
 
 @pytest.fixture(scope="session")
-def api(aws: str, stack: Stack) -> Api:
+def api(aws: Endpoints, stack: Stack) -> Api:
     return Api(stack)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def fresh_table(aws: str, stack: Stack):
+def fresh_table(aws: Endpoints, stack: Stack):
     """A new table (and stream) per test module, built from template.yaml.
 
-    moto copies a whole table to roll back a cancelled transaction, so its cost grows with the
-    table; tests isolate by organization anyway and need nothing from other modules.
+    Tests isolate by organization anyway; a fresh stream keeps the tests that read it from its
+    start (tests/stream_helpers.py) reading only their module's records.
     """
     import boto3
 

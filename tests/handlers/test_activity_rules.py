@@ -1,5 +1,6 @@
-"""Issue 4 acceptance checks beside test_activities.py: defaults, validation, bufdir rules, proxy,
-full transition table, concurrent PATCHes, racing sync, duplicates by the local day, bulk."""
+"""Activity rules end to end through the handlers, beside test_activities.py: defaults, validation,
+Bufdir eligibility, proxy registration, the full transition table, concurrent PATCHes, racing
+sync, duplicates by the local day, bulk registration."""
 
 from __future__ import annotations
 

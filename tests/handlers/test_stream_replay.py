@@ -112,7 +112,7 @@ def test_replaying_again_and_a_batch_that_was_partly_applied_count_once(api: Api
 
 class TrimmedStream:
     """DynamoDB Streams for a batch older than its 24 h: AWS answers TrimmedDataAccessException
-    (moto cannot: it keeps every record and fails on a sequence number before its first)."""
+    (DynamoDB Local cannot be made to trim: it keeps records for 24 h)."""
 
     class meta:
         region_name = "eu-north-1"

@@ -1,4 +1,4 @@
-"""/api/user_progress through the real handlers (moto server behind)."""
+"""/api/user_progress through the real handlers (DynamoDB Local behind)."""
 
 from __future__ import annotations
 

@@ -84,3 +84,29 @@ def test_the_export_worker_may_query_the_index_it_reads():
     worker = text[text.index("  ExportsWorkerFunction:") : text.index("  ExportsScheduleFunction:")]
     granted = [line.split("/index/")[1].strip(' "') for line in worker.splitlines() if "/index/" in line]
     assert granted == [Gsi4.Meta.index_name]
+
+
+def test_without_java_make_local_falls_back_to_moto_and_the_tests_refuse(monkeypatch):
+    import pytest
+
+    from local import dynamodb_local, services
+    from local.services import LocalServices
+
+    monkeypatch.setattr(dynamodb_local, "java", lambda: None)
+    started: list[bool] = []
+    monkeypatch.setattr(services.MotoServer, "start", lambda self: started.append(self.serialised) or self)
+    monkeypatch.setattr(services.Endpoints, "apply", lambda self: None)
+    with pytest.raises(dynamodb_local.EngineUnavailable, match="openjdk-17"):
+        LocalServices(engine="dynamodb-local").start()
+    fallback = LocalServices(engine="dynamodb-local", fallback=True)
+    endpoints = fallback.start()
+    assert fallback.engine == "moto" and endpoints.dynamodb == endpoints.aws
+    assert started == [True], "moto serves DynamoDB one request at a time (its conditions are not atomic)"
+
+
+def test_boto3_reaches_dynamodb_local_and_moto_through_their_own_endpoints(aws):
+    import boto3
+
+    assert boto3.client("dynamodb").meta.endpoint_url == boto3.client("dynamodbstreams").meta.endpoint_url == aws.dynamodb
+    assert boto3.client("s3").meta.endpoint_url == boto3.client("sqs").meta.endpoint_url == aws.aws != aws.dynamodb
+    assert "Jetty" in boto3.client("dynamodb").list_tables()["ResponseMetadata"]["HTTPHeaders"]["server"], "DynamoDB Local, not moto"
