@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from local import iam, jwt_local
 from local.events import LambdaContext, http_event
+from local.faults import FaultPlan
 from local.services import Endpoints, LocalServices, create_resources
 from local.streams import StreamPoller
 from local.template import ROOT, Function, Stack
@@ -75,7 +76,7 @@ def _error(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
 
 
-def make_http_handler(stack: Stack, handlers: Handlers) -> type[BaseHTTPRequestHandler]:
+def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None = None) -> type[BaseHTTPRequestHandler]:
     class ApiHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "activity-tracker-local"
@@ -103,6 +104,14 @@ def make_http_handler(stack: Stack, handlers: Handlers) -> type[BaseHTTPRequestH
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else None
+            if faults is not None and url.path == "/_local/faults":  # only under LOCAL_FAULTS: see local/faults.py
+                try:
+                    report = faults.configure(json.loads(body or b"{}")) if self.command == "PUT" else faults.report()
+                except (ValueError, TypeError) as error:
+                    self._send(400, _error("validation_error", str(error)))
+                    return
+                self._send(200, json.dumps(report).encode())
+                return
             found = stack.match(self.command, url.path)
             if found is None:
                 self._send(404, _error("not_found", "No such route."))
@@ -164,12 +173,13 @@ class LocalStack:
             if name not in OVERRIDABLE or name not in os.environ:
                 os.environ[name] = value
         create_resources(self.stack)
+        self.services.arm_faults()
         handlers = Handlers(self.stack)
         for function in self.stack.functions:  # import every handler now: a broken one fails start-up
             handlers.get(function)
-        self.poller = StreamPoller(self.stack, handlers, interval=self.poll_interval, reopen_when_idle=self.services.engine == "moto")
+        self.poller = StreamPoller(self.stack, handlers, interval=self.poll_interval, reopen_when_idle=self.services.engine == "moto", endpoint=self.endpoints.streams)
         self.poller.start()
-        self.http = ThreadingHTTPServer((self.host, self.port), make_http_handler(self.stack, handlers))
+        self.http = ThreadingHTTPServer((self.host, self.port), make_http_handler(self.stack, handlers, self.services.faults))
         self.http.daemon_threads = True
         self.port = self.http.server_address[1]
         threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()

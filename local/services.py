@@ -4,6 +4,7 @@
 
 `LOCAL_DYNAMODB=moto` puts DynamoDB on moto's server too (requests then serialised: see
 `MotoServer`); `make local` falls back to that, with a warning, when Java is missing.
+`LOCAL_FAULTS=rate=0.1` puts a fault-injecting proxy (local/faults.py) in front of both.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local.dynamodb_local import DynamoDBLocal, EngineUnavailable, free_port
+from local.faults import FaultPlan, FaultProxy
 
 log = logging.getLogger("local")
 
@@ -63,16 +65,21 @@ class MotoServer:
 
 @dataclass
 class Endpoints:
-    """Where each service answers: `aws` for S3 and SQS (moto), `dynamodb` for DynamoDB and its streams."""
+    """Where each service answers: `aws` for S3 and SQS (moto), `dynamodb` for DynamoDB and
+    `streams` for its streams (past any fault proxy: Lambda's stream reading is AWS's own)."""
 
     aws: str
     dynamodb: str
+    streams: str = ""
+
+    def __post_init__(self) -> None:
+        self.streams = self.streams or self.dynamodb
 
     def environment(self) -> dict[str, str]:
         return {
             "AWS_ENDPOINT_URL": self.aws,
             "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb,
-            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.dynamodb,
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": self.streams,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_SESSION_TOKEN": "local",
@@ -92,6 +99,8 @@ class LocalServices:
     fallback: bool = False  # when DynamoDB Local cannot run: moto with a warning (make local) or an error (tests)
     moto: MotoServer | None = None
     dynamodb: DynamoDBLocal | None = None
+    faults: FaultPlan | None = field(default_factory=lambda: FaultPlan.parse(os.environ["LOCAL_FAULTS"]) if os.environ.get("LOCAL_FAULTS") else None)
+    proxies: list[FaultProxy] = field(default_factory=list)
 
     def start(self) -> Endpoints:
         if self.engine not in ENGINES:
@@ -105,11 +114,22 @@ class LocalServices:
                 log.warning("DynamoDB Local cannot run (%s); falling back to moto's DynamoDB, which accepts what AWS refuses", error)
                 self.engine = "moto"
         self.moto = MotoServer(serialised=self.engine == "moto").start()
-        endpoints = Endpoints(aws=self.moto.endpoint, dynamodb=self.dynamodb.endpoint if self.dynamodb else self.moto.endpoint)
+        dynamodb = self.dynamodb.endpoint if self.dynamodb else self.moto.endpoint
+        endpoints = Endpoints(aws=self.moto.endpoint, dynamodb=dynamodb)
+        if self.faults is not None:
+            self.proxies = [FaultProxy(self.moto.endpoint, self.faults, "s3").start(), FaultProxy(dynamodb, self.faults, "dynamodb").start()]
+            endpoints = Endpoints(aws=self.proxies[0].endpoint, dynamodb=self.proxies[1].endpoint, streams=dynamodb)
         endpoints.apply()
         return endpoints
 
+    def arm_faults(self) -> None:
+        """Start failing calls (after the stack has created its resources)."""
+        if self.faults is not None:
+            self.faults.armed = True
+
     def stop(self) -> None:
+        for proxy in self.proxies:
+            proxy.stop()
         if self.moto:
             self.moto.stop()
         if self.dynamodb:

@@ -20,8 +20,9 @@ log = logging.getLogger("local.streams")
 
 
 class StreamPoller:
-    def __init__(self, stack: Stack, handlers: Handlers, interval: float = 0.2, reopen_when_idle: bool = False):
+    def __init__(self, stack: Stack, handlers: Handlers, interval: float = 0.2, reopen_when_idle: bool = False, endpoint: str | None = None):
         self.stack, self.handlers, self.interval = stack, handlers, interval
+        self.endpoint = endpoint  # the stream's own endpoint: Lambda reads it, not our code
         self.reopen_when_idle = reopen_when_idle  # moto's DynamoDB only
         self.consumers = [(fn, source) for fn in stack.functions for source in fn.streams]
         self._stop = threading.Event()
@@ -41,8 +42,8 @@ class StreamPoller:
         import boto3
         from botocore.exceptions import ClientError
 
-        dynamodb = boto3.client("dynamodb")
-        streams = boto3.client("dynamodbstreams")
+        dynamodb = boto3.client("dynamodb", endpoint_url=self.endpoint)
+        streams = boto3.client("dynamodbstreams", endpoint_url=self.endpoint)
         region = dynamodb.meta.region_name
         arns = [dynamodb.describe_table(TableName=args["TableName"])["Table"]["LatestStreamArn"] for _, args in self.stack.tables()]
         # Position per (consumer, shard): each event source mapping reads the stream on its own.
@@ -123,5 +124,11 @@ class StreamPoller:
 
         message = on_failure_message(self.stack.resolve({"Fn::GetAtt": [function.logical_id, "Arn"]}), records[0]["eventSourceARN"], shard_id, records, attempts)
         sqs = boto3.client("sqs")
-        queue_url = sqs.get_queue_url(QueueName=source.on_failure_queue)["QueueUrl"]
-        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))
+        for attempt in range(5):  # Lambda retries its destination too
+            try:
+                queue_url = sqs.get_queue_url(QueueName=source.on_failure_queue)["QueueUrl"]
+                sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))
+                return
+            except Exception:
+                log.warning("%s: on-failure destination unreachable (attempt %d)", function.logical_id, attempt + 1, exc_info=True)
+                time.sleep(0.2 * 2**attempt)

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,19 +52,21 @@ class Http:
             with urllib.request.urlopen(request, timeout=30) as response:
                 text = response.read()
                 self.check(method, path, response.status, text)
-                return Reply(response.status, json.loads(text) if text else None)
+                return Reply(response.status, json.loads(text) if text else None, {k.lower(): v for k, v in response.headers.items()})
         except urllib.error.HTTPError as error:
             text = error.read()
-            return Reply(error.code, json.loads(text) if text else None)
+            return Reply(error.code, json.loads(text) if text else None, {k.lower(): v for k, v in error.headers.items()})
 
 
-@pytest.fixture(scope="session")
-def http(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Iterator[Http]:
+@contextmanager
+def running_stack(directory: Path, stack: Stack, **settings: str) -> Iterator[Http]:
+    """`python -m local serve` on a free port, as `make local` runs it, with `settings` in its
+    environment; stopped with Ctrl-C as a user would."""
     port = free_port()
-    log = tmp_path_factory.mktemp("local") / "local.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
-    state = log.parent / "stack.json"
-    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_STATE_FILE": str(state)})
+    log = directory / "local.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME", "LOCAL_FAULTS"))}
+    state = directory / "stack.json"
+    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_STATE_FILE": str(state), **settings})
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
@@ -80,3 +83,9 @@ def http(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Iterator[Htt
         process.kill()
         pytest.fail("the local runner did not stop on Ctrl-C")
     assert "stopped" in log.read_text()
+
+
+@pytest.fixture(scope="session")
+def http(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Iterator[Http]:
+    with running_stack(tmp_path_factory.mktemp("local"), stack) as running:
+        yield running

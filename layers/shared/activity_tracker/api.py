@@ -17,7 +17,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from activity_tracker.errors import DomainError, InvalidJson, PayloadTooLarge, Unauthorized
+from activity_tracker.errors import DomainError, InvalidJson, PayloadTooLarge, ServiceUnavailable, Unauthorized, is_transient
 from activity_tracker.settings import get_settings
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
@@ -159,8 +159,12 @@ def endpoint(
                 return http_response(result.status, result.body, result.headers)
             return http_response(status, result)
         except DomainError as error:
-            return http_response(error.status, error.body())
-        except Exception:
+            return http_response(error.status, error.body(), error.headers)
+        except Exception as error:
+            if is_transient(error):  # throttled, failing or unreachable after botocore's retries
+                logger.warning("transient AWS failure", exc_info=True)
+                unavailable = ServiceUnavailable()
+                return http_response(unavailable.status, unavailable.body(), unavailable.headers)
             logger.exception("unhandled error")
             return http_response(500, INTERNAL_ERROR)
 

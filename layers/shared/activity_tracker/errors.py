@@ -8,6 +8,7 @@ from typing import Any
 class DomainError(Exception):
     status: int = 400
     code: str = "validation_error"
+    headers: dict[str, str] = {}  # e.g. Retry-After on 429 and 503
 
     def __init__(self, message: str, details: list[dict[str, Any]] | None = None, code: str | None = None):
         super().__init__(message)
@@ -51,6 +52,48 @@ class Conflict(DomainError):
 
 class PayloadTooLarge(DomainError):
     status, code = 413, "payload_too_large"
+
+
+class ServiceUnavailable(DomainError):
+    """503: DynamoDB or S3 stayed throttled, failing or unreachable through every retry, or a
+    transaction met a concurrent one. Nothing was acknowledged; the same request may be sent again
+    (an activity with its `local_id` replays as 200)."""
+
+    status, code = 503, "service_unavailable"
+
+    def __init__(self, message: str = "The service is busy; try again shortly.", retry_after_seconds: int = 1):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after_seconds)}
+
+
+# AWS error codes that say "not now" rather than "no": the request may succeed when sent again.
+TRANSIENT_AWS_CODES = frozenset({
+    "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "InternalServerError",
+    "InternalFailure", "ServiceUnavailable", "TransactionConflictException", "TransactionInProgressException",
+    "SlowDown", "InternalError", "RequestTimeout", "RequestTimeoutException",
+})  # fmt: skip
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` (or what it wraps: PynamoDB keeps the botocore error as `cause`) is a
+    throttle, a server-side failure, a timeout, a dropped connection or a transaction conflict."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (ConnectionError, HTTPClientError)):
+            return True
+        reasons = [getattr(r, "code", None) for r in getattr(current, "cancellation_reasons", None) or []]  # PynamoDB's
+        if isinstance(current, ClientError):
+            if current.response.get("Error", {}).get("Code") in TRANSIENT_AWS_CODES or current.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+                return True
+            reasons = reasons or [r.get("Code") for r in current.response.get("CancellationReasons") or []]
+        if reasons:  # a cancelled transaction: transient only when nothing but a concurrent one stopped it
+            return "TransactionConflict" in reasons and "ConditionalCheckFailed" not in reasons
+        current = getattr(current, "cause", None) or current.__cause__ or current.__context__
+    return False
 
 
 def rule_violation(field: str, rule: str, message: str, *, status: int = 400) -> DomainError:

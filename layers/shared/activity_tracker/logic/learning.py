@@ -8,13 +8,12 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.transactions import TransactWrite
 
 from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import iso, new_id, now, now_iso
-from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed, rule_violation
+from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed, is_transient, rule_violation
 from activity_tracker.models.learning import (
     AttachTask,
     ClassCreate,
@@ -33,7 +32,7 @@ from activity_tracker.pagination import collect, cursor_key, decode_cursor, star
 from activity_tracker.repository import learning as repo
 from activity_tracker.repository import users
 from activity_tracker.repository.learning import ClassItem, TaskItem, UserActivityItem
-from activity_tracker.repository.table import connection
+from activity_tracker.repository.table import transaction
 from activity_tracker.vocabulary import CONTENT_ROLES, USER_LISTING_ROLES
 
 OPEN_STATUSES = ("pending", "scheduled")
@@ -147,7 +146,7 @@ def book_class(request: Request, user: Any) -> Response:
         created_at=moment, updated_at=moment, gsi2pk=keys.classes_of_org(org_id), gsi2sk=f"{scheduled}#{class_id}",
     )  # fmt: skip
     host_activity = repo.new_user_activity(org_id, user.id, class_id, "anfitrion", moment, ua_id)
-    with TransactWrite(connection=connection()) as tx:
+    with transaction() as tx:
         tx.save(klass, condition=ClassItem.pk.does_not_exist())
         tx.save(host_activity, condition=UserActivityItem.pk.does_not_exist())
     return Response(201, class_dto(klass))
@@ -214,7 +213,7 @@ def join_class(request: Request, user: Any) -> dict[str, Any]:
     klass = ClassItem(keys.class_pk(org_id, class_id), keys.CLASS_SK)
     activity = repo.new_user_activity(org_id, user.id, class_id, "participante", moment, ua_id)
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with transaction() as tx:
             tx.update(
                 klass,
                 actions=[ClassItem.current_participants.add(1), ClassItem.participant_ids.add({user.id}), ClassItem.member_activities.add({f"{user.id}|{ua_id}"}), ClassItem.updated_at.set(moment)],
@@ -222,7 +221,9 @@ def join_class(request: Request, user: Any) -> dict[str, Any]:
                 & ~ClassItem.participant_ids.contains(user.id) & (ClassItem.host_id != user.id),
             )  # fmt: skip
             tx.save(activity, condition=UserActivityItem.pk.does_not_exist())
-    except TransactWriteError:
+    except TransactWriteError as error:
+        if is_transient(error):
+            raise
         current = repo.get_class(org_id, class_id)
         if current is None:
             raise NotFound("class") from None
@@ -240,7 +241,7 @@ def _each_member_activity(klass: ClassItem, actions: list[Any]) -> None:
     """Apply `actions` to every member's user activity, in transactions of at most 100 writes."""
     targets = [UserActivityItem(keys.user_pk(klass.organization_id, uid), keys.user_activity_sk(klass.id, ua_id)) for uid, ua_id in sorted(_members(klass).items())]
     for start in range(0, len(targets), MAX_TRANSACTION):
-        with TransactWrite(connection=connection()) as tx:
+        with transaction() as tx:
             for target in targets[start : start + MAX_TRANSACTION]:
                 tx.update(target, actions=actions, condition=UserActivityItem.pk.exists())
 

@@ -15,11 +15,10 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from activity_tracker import keys
 from activity_tracker.pagination import start_key
-from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, connection, query_items
+from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, query_items, transaction
 
 ENTITY = "ACTIVITY"
 
@@ -151,7 +150,7 @@ def write(new: dict[str, Any], old: dict[str, Any] | None, *, local_guard: bool 
     old_guard, new_guard = duplicate_key(old) if old else None, duplicate_key(new)
     parts: list[str] = []
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with transaction() as tx:
             if old is None:
                 tx.save(item, condition=ActivityItem.pk.does_not_exist())
             else:
@@ -181,9 +180,7 @@ def write(new: dict[str, Any], old: dict[str, Any] | None, *, local_guard: bool 
             raise WriteRefused("duplicate") from None
         if "extra" in failed:
             raise WriteRefused("extra") from None
-        if any(code == "TransactionConflict" for code in reasons):
-            raise WriteRefused("busy") from None
-        raise
+        raise  # a TransactionConflict, or a failure after botocore's retries: 503 (api.py)
     return item
 
 

@@ -7,6 +7,7 @@ region come from the environment; the endpoint from botocore's `AWS_ENDPOINT_URL
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -14,6 +15,7 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import MetaProtocol, Model
+from pynamodb.transactions import TransactWrite
 
 from activity_tracker.settings import DEFAULT_TABLE_NAME
 
@@ -81,6 +83,19 @@ def connection() -> Connection:
     if _connection is None:
         _connection = Connection(region=REGION)
     return _connection
+
+
+def transaction() -> TransactWrite:
+    """A TransactWrite with a ClientRequestToken of its own. botocore retries a transaction whose
+    answer it did not get (a timeout, a reset connection, a 500); without the token a retry of one
+    that was applied fails its own conditions and a success would read as a conflict. With it,
+    DynamoDB answers the retry as the first (for 10 minutes)."""
+    return TransactWrite(connection=connection(), client_request_token=str(uuid.uuid4()))
+
+
+def write_transaction(client: Any, actions: list[dict[str, Any]]) -> Any:
+    """TransactWriteItems with the low-level client, idempotent under retries as `transaction()`."""
+    return client.transact_write_items(TransactItems=actions, ClientRequestToken=str(uuid.uuid4()))
 
 
 def query_items(request: dict[str, Any], client: Any = None) -> Iterator[dict[str, Any]]:

@@ -7,13 +7,12 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
 from activity_tracker.errors import Conflict
 from activity_tracker.repository.organizations import OrganizationItem, new_organization
-from activity_tracker.repository.table import Gsi1, TableItem, connection
+from activity_tracker.repository.table import Gsi1, TableItem, transaction
 
 
 class UserItem(TableItem):
@@ -80,7 +79,7 @@ def create_with_email_guard(user: UserItem, *, create_organization: bool) -> Non
     """
     guard = EmailGuard(keys.email_pk(user.email), keys.EMAIL_SK, entity="EMAIL", user_id=user.id, organization_id=user.organization_id)
     try:
-        with TransactWrite(connection=connection()) as tx:
+        with transaction() as tx:
             tx.save(user, condition=UserItem.pk.does_not_exist())
             tx.save(guard, condition=EmailGuard.pk.does_not_exist())
             if create_organization:

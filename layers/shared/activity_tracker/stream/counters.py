@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from activity_tracker import keys
-from activity_tracker.repository.table import TABLE_NAME, connection
+from activity_tracker.repository.table import TABLE_NAME, connection, write_transaction
 from activity_tracker.stream import deltas as counter_deltas
 from activity_tracker.stream.images import Change
 
@@ -170,7 +170,7 @@ def apply(changes: list[Change]) -> Outcome:
             actions: list[dict[str, Any]] = []
             try:
                 actions = _actions(chunk, client)
-                client.transact_write_items(TransactItems=actions)
+                write_transaction(client, actions)
                 outcome.transactions += 1
                 outcome.counter_writes += len(actions) - len(chunk)
                 outcome.applied += len(chunk)

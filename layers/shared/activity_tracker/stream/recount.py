@@ -146,8 +146,10 @@ def _recount_once(client: Any, org_id: str, since: str) -> dict[str, Any]:
     corrections = [(key, stored.get(key), expected.get(key, {})) for key in sorted(set(stored) | set(expected))]
     corrections = [(key, before, after) for key, before, after in corrections if _differs(before, after)]
     actions = [_rewrite(key, before, after) for key, before, after in corrections]
+    from activity_tracker.repository.table import write_transaction
+
     for start in range(0, len(actions), MAX_ACTIONS):
-        client.transact_write_items(TransactItems=actions[start : start + MAX_ACTIONS])
+        write_transaction(client, actions[start : start + MAX_ACTIONS])
     return {
         "organization_id": org_id,
         "status": "done",
