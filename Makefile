@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 SAM := $(VENV)/bin/sam
 
-.PHONY: export-scheduled replay-stream-failures recount-stats local test lint pytest validate token seed events bench build clean openapi fuzz
+.PHONY: load chaos export-scheduled replay-stream-failures recount-stats local test lint pytest validate token seed events bench build clean openapi fuzz
 
 $(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,18 @@ replay-stream-failures: $(VENV)/.local-deps
 comma := ,
 recount-stats: $(VENV)/.local-deps
 	$(PY) -m local invoke StatsRecountFunction --event-json '{$(if $(ALL),"all_organizations": true,"organization_id": "$(ORG)")$(if $(QUIET),$(comma) "quiet_seconds": $(QUIET))}'
+
+$(VENV)/.load-deps: $(VENV)/.local-deps requirements-load.txt
+	$(PY) -m pip install -q -r requirements-load.txt 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -c "import locust" && touch $@
+
+## make load [LOAD_USERS=200 LOAD_SECONDS=90]: locust against a fresh stack, then every acknowledged write checked (docs/benchmarks.md)
+load: $(VENV)/.load-deps $(VENV)/.dynamodb-local
+	$(PY) -m tests.load
+
+## make chaos [CHAOS_RATE=0.1]: the same load with that share of AWS calls failing as AWS fails them
+chaos: $(VENV)/.load-deps $(VENV)/.dynamodb-local
+	$(PY) -m tests.load --chaos
 
 ## make events: regenerate events/*.json from template.yaml
 events: $(VENV)/.local-deps

@@ -12,15 +12,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from local.dynamodb_local import free_port
 from local.jwt_local import mint, stable_sub
 from local.openapi import OPENAPI_FILE
+from local.process import child_stack
 from local.template import ROOT
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
@@ -28,34 +27,15 @@ FUZZ_ADMIN = "fuzz-admin@fuzz.example"
 
 
 @contextmanager
-def local_stack(admin_emails: str, timeout: float = 60) -> Iterator[str]:
-    """A `python -m local serve` subprocess on a free port; yields its URL, stops it with Ctrl-C."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
-    env.update({"PORT": str(port), "ADMIN_EMAILS": admin_emails, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_LOG_LEVEL": "WARNING"})
-    log = Path(tempfile.gettempdir()) / f"activity-tracker-fuzz-{port}.log"
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + timeout
-        while "ready" not in log.read_text().splitlines():
-            if process.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"the local runner did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        died = process.poll()
-        if died is None:
-            process.send_signal(2)
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        else:
-            print(f"the local runner exited during the run (code {died}); its log: {log}\n" + log.read_text()[-5000:], file=sys.stderr)
-        errors = [line for line in log.read_text().splitlines() if "Traceback" in line or " failed" in line]
-        if errors:
-            print(f"local runner log ({log}) had {len(errors)} error line(s):\n" + log.read_text()[-5000:], file=sys.stderr)
+def local_stack(admin_emails: str) -> Iterator[str]:
+    """A fresh stack in a child process; yields its URL and shows its log's errors afterwards."""
+    with child_stack(Path(tempfile.gettempdir()), admin_emails, LOCAL_LOG_LEVEL="WARNING") as running:
+        try:
+            yield running.url
+        finally:
+            errors = [line for line in running.log.read_text().splitlines() if "Traceback" in line or " failed" in line]
+            if errors:
+                print(f"local runner log ({running.log}) had {len(errors)} error line(s):\n" + running.log.read_text()[-5000:], file=sys.stderr)
 
 
 def main(max_examples: int = 100, extra: list[str] | None = None) -> int:

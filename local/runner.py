@@ -76,7 +76,29 @@ def _error(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
 
 
-def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None = None) -> type[BaseHTTPRequestHandler]:
+class RequestCpu:
+    """CPU time of our own code per route (the handler's thread: botocore's work included, the
+    engine's not, as it runs in another process): what carries over to Lambda. `GET /_local/cpu`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.by_route: dict[str, list[float]] = {}
+
+    def add(self, route: str, seconds: float) -> None:
+        with self._lock:
+            self.by_route.setdefault(route, []).append(seconds)
+
+    def report(self) -> dict[str, dict[str, float]]:
+        with self._lock:
+            return {route: {"requests": len(times), "cpu_ms_mean": 1000 * sum(times) / len(times), "cpu_ms_p95": 1000 * sorted(times)[int(0.95 * (len(times) - 1))]} for route, times in sorted(self.by_route.items())}
+
+
+def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None = None, poller: StreamPoller | None = None) -> type[BaseHTTPRequestHandler]:
+    cpu = RequestCpu()
+    controls: dict[str, Callable[[], Any]] = {"/_local/cpu": cpu.report}  # local-only answers, none of them routes of the API
+    if poller is not None:
+        controls["/_local/stream"] = poller.status
+
     class ApiHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "activity-tracker-local"
@@ -104,6 +126,9 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else None
+            if url.path in controls and self.command == "GET":
+                self._send(200, json.dumps(controls[url.path]()).encode())
+                return
             if faults is not None and url.path == "/_local/faults":  # only under LOCAL_FAULTS: see local/faults.py
                 try:
                     report = faults.configure(json.loads(body or b"{}")) if self.command == "PUT" else faults.report()
@@ -123,8 +148,10 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                 self._send(401, _error("unauthorized", f"Unauthorized: {error}."), {"www-authenticate": "Bearer"})
                 return
             event = http_event(self.command, route.key, url.path, url.query, dict(self.headers.items()), body, claims, params or None)
+            started = time.thread_time()
             try:
                 result = handlers.invoke(function, event)
+                cpu.add(route.key, time.thread_time() - started)
             except Exception:
                 log.exception("%s failed", function.logical_id)
                 self._send(500, json.dumps({"message": "Internal Server Error"}).encode())
@@ -179,7 +206,7 @@ class LocalStack:
             handlers.get(function)
         self.poller = StreamPoller(self.stack, handlers, interval=self.poll_interval, reopen_when_idle=self.services.engine == "moto", endpoint=self.endpoints.streams)
         self.poller.start()
-        self.http = ThreadingHTTPServer((self.host, self.port), make_http_handler(self.stack, handlers, self.services.faults))
+        self.http = ThreadingHTTPServer((self.host, self.port), make_http_handler(self.stack, handlers, self.services.faults, self.poller))
         self.http.daemon_threads = True
         self.port = self.http.server_address[1]
         threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
@@ -209,7 +236,7 @@ def serve() -> None:
     # moto's DynamoDB when DynamoDB Local cannot run, unless LOCAL_DYNAMODB_FALLBACK=none (the tests)
     local.start(fallback=os.environ.get("LOCAL_DYNAMODB_FALLBACK", "moto") != "none")
     assert local.services is not None
-    STATE_FILE.write_text(json.dumps({"url": local.url, "endpoints": vars(local.endpoints), "pid": os.getpid()}))
+    STATE_FILE.write_text(json.dumps({"url": local.url, "endpoints": vars(local.endpoints), "direct": vars(local.services.direct), "pid": os.getpid()}))
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -101,6 +101,7 @@ class LocalServices:
     dynamodb: DynamoDBLocal | None = None
     faults: FaultPlan | None = field(default_factory=lambda: FaultPlan.parse(os.environ["LOCAL_FAULTS"]) if os.environ.get("LOCAL_FAULTS") else None)
     proxies: list[FaultProxy] = field(default_factory=list)
+    direct: Endpoints | None = None  # the services themselves, past any fault proxy
 
     def start(self) -> Endpoints:
         if self.engine not in ENGINES:
@@ -115,7 +116,7 @@ class LocalServices:
                 self.engine = "moto"
         self.moto = MotoServer(serialised=self.engine == "moto").start()
         dynamodb = self.dynamodb.endpoint if self.dynamodb else self.moto.endpoint
-        endpoints = Endpoints(aws=self.moto.endpoint, dynamodb=dynamodb)
+        endpoints = self.direct = Endpoints(aws=self.moto.endpoint, dynamodb=dynamodb)
         if self.faults is not None:
             self.proxies = [FaultProxy(self.moto.endpoint, self.faults, "s3").start(), FaultProxy(dynamodb, self.faults, "dynamodb").start()]
             endpoints = Endpoints(aws=self.proxies[0].endpoint, dynamodb=self.proxies[1].endpoint, streams=dynamodb)

@@ -23,6 +23,9 @@ class StreamPoller:
     def __init__(self, stack: Stack, handlers: Handlers, interval: float = 0.2, reopen_when_idle: bool = False, endpoint: str | None = None):
         self.stack, self.handlers, self.interval = stack, handlers, interval
         self.endpoint = endpoint  # the stream's own endpoint: Lambda reads it, not our code
+        self.idle_polls = 0  # consecutive polls that found no record on any shard
+        self.batches = 0  # batches delivered (each retry counts)
+        self.sent_to_destination = 0  # batches given up on, to the on-failure queue
         self.reopen_when_idle = reopen_when_idle  # moto's DynamoDB only
         self.consumers = [(fn, source) for fn in stack.functions for source in fn.streams]
         self._stop = threading.Event()
@@ -87,13 +90,19 @@ class StreamPoller:
                             # moto restores a deep copy of the table when a transaction is cancelled,
                             # which strands open iterators on the old copy (DynamoDB needs no such thing)
                             positions[key] = None
+            self.idle_polls = 0 if moved else self.idle_polls + 1
             if not moved:
                 self._stop.wait(self.interval)
+
+    def status(self) -> dict[str, int | bool]:
+        """For `GET /_local/stream`: `drained` once two polls in a row found nothing new."""
+        return {"drained": self.idle_polls >= 2, "idle_polls": self.idle_polls, "batches": self.batches, "sent_to_destination": self.sent_to_destination}
 
     def _deliver(self, function: Function, source: StreamSource, records: list[dict[str, Any]], shard_id: str = "shardId-local") -> None:
         """Invoke until the batch succeeds; retry from the first failed record, at most max_retries times."""
         attempt = 0
         while records and not self._stop.is_set():
+            self.batches += 1
             try:
                 result = self.handlers.invoke(function, {"Records": records})
                 failures = [f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])] if source.report_failures else []
@@ -108,6 +117,7 @@ class StreamPoller:
             attempt += 1
             if attempt > source.max_retries:
                 log.error("%s: %d records sent to the on-failure destination", function.logical_id, len(records))
+                self.sent_to_destination += 1
                 self._send_on_failure(function, source, records, shard_id, attempt)
                 return
             time.sleep(min(0.05 * 2**attempt, 1.0))

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from local.dynamodb_local import free_port
 from local.jwt_local import mint
+from local.process import child_stack, stop
 from local.template import Stack
 from tests.helpers import ContractCheck, Person, Reply
 
@@ -60,29 +56,12 @@ class Http:
 
 @contextmanager
 def running_stack(directory: Path, stack: Stack, **settings: str) -> Iterator[Http]:
-    """`python -m local serve` on a free port, as `make local` runs it, with `settings` in its
-    environment; stopped with Ctrl-C as a user would."""
-    port = free_port()
-    log = directory / "local.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME", "LOCAL_FAULTS"))}
-    state = directory / "stack.json"
-    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_STATE_FILE": str(state), **settings})
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while "ready" not in log.read_text().splitlines():
-        if process.poll() is not None or time.time() > deadline:
-            process.kill()
-            pytest.fail(f"the local runner did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-    yield Http(f"http://127.0.0.1:{port}", log, state, ContractCheck(stack))
-    process.send_signal(2)  # Ctrl-C
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail("the local runner did not stop on Ctrl-C")
-    assert "stopped" in log.read_text()
+    """A fresh `make local` in a child process (local/process.py), with `settings` in its environment;
+    it must stop on Ctrl-C as a user would stop it."""
+    with child_stack(directory, ADMIN_EMAILS, **settings) as running:
+        yield Http(running.url, running.log, running.state, ContractCheck(stack))
+        stop(running)
+        assert running.process.returncode is not None and "stopped" in running.log.read_text(), "the local runner did not stop on Ctrl-C"
 
 
 @pytest.fixture(scope="session")
