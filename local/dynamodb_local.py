@@ -106,9 +106,14 @@ class DynamoDBLocal:
         if executable is None:
             raise EngineUnavailable(JAVA_HINT)
         home = install()
-        command = [executable, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(home / "DynamoDBLocal.jar"), "-inMemory", "-sharedDb", "-port", str(self.port)]
+        command = [
+            executable, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(home / "DynamoDBLocal.jar"),
+            "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(self.port),
+        ]  # fmt: skip
+        # none of the stack's AWS settings: its SDK would send telemetry to the stack's endpoints
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self._log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(command, cwd=home, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(command, cwd=home, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -13,15 +13,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def fresh_tables(stack: object) -> None:
-    import boto3
-
-    dynamodb = boto3.client("dynamodb")
-    for _, args in stack.tables():  # type: ignore[attr-defined]
-        dynamodb.delete_table(TableName=args["TableName"])
-        dynamodb.create_table(**args)
-
-
 def chunks(markdown: str) -> list[str]:
     """The `## ` sections of a Markdown text, each from its heading to the next."""
     out: list[str] = []
@@ -67,7 +58,7 @@ def main(selected: list[str]) -> int:
         for name in modules:
             if selected and name not in selected:
                 continue
-            fresh_tables(stack)  # each benchmark starts from an empty table
+            services.restart_dynamodb(stack)  # each benchmark starts from an empty engine
             started = time.perf_counter()
             print(f"bench {name} ...", flush=True)
             section = importlib.import_module(f"tests.bench.{name}").run(env)

@@ -4,7 +4,7 @@
 The export is queued through the real route, its activities are written as the repository writes
 them (25 per BatchWriteItem, AWS's limit), and the worker function of template.yaml runs in a
 process of its own (`tests.bench.export_worker_process`), fed the export's own stream record, as
-`make local` runs it, so its memory is the worker's alone and not the moto server's."""
+`make local` runs it, so its memory is the worker's alone and not the engine's."""
 
 from __future__ import annotations
 
@@ -99,15 +99,14 @@ def run(env: BenchEnv) -> str:
     return (
         "## Bufdir export\n\n"
         "The worker function of template.yaml, in a process of its own, fed the export's stream record, against the local stack "
-        "(moto server): a Query of the organization's approved activities (GSI4, projected to the attributes a row needs, pages of "
+        "(DynamoDB Local, S3 on moto's server): a Query of the organization's approved activities (GSI4, projected to the attributes a row needs, pages of "
         "at most 1 MB), CSV rows streamed to S3 in 5 MiB multipart parts. Peak memory is the worker process's high-water mark "
         "(VmHWM: what Lambda reports as Max Memory Used, interpreter and libraries included). Wall rows/s include waiting for "
         "the local store; CPU rows/s are the worker's own processor time (parsing pages, CSV, upload), which is what carries "
         "over to Lambda.\n\n"
         + table(["activities", "rows/s (wall)", "seconds", "rows/s (worker CPU)", "CPU seconds", "Query pages", "peak memory MB", "CSV MB"], rows)
         + f"\n\nFrom {SIZES[0]:,} to {SIZES[-1]:,} rows peak memory grows by {growth:.1f} MB (target: < 20 MB): it is bounded by "
-        "one Query page and one multipart part, not by the period. Wall time is moto's: on every page it walks and sorts the whole "
-        "index partition and serialises each item in Python, so its time per page grows with the partition (DynamoDB returns a "
-        "1 MB page in tens of milliseconds). Locally the 100,000-row run takes longer than the function's 900 s, so the benchmark "
-        "gives it an hour; on AWS the worker stops with 60 s left and ends `failed` rather than being killed."
+        "one Query page and one multipart part, not by the period. On moto's DynamoDB (before DynamoDB Local) the 100,000-row "
+        f"export took 1,084 s of wall time; on the real engine it takes {measured[-1]['seconds']:.0f} s "
+        f"({1084 / measured[-1]['seconds']:.0f}x faster; target: under 60 s)."
     )
