@@ -114,7 +114,7 @@ def run(env: BenchEnv) -> str:
         )  # fmt: skip
     exact = counters(org) == expected_counters(org)
     backlog_org = f"bench-backlog-{uuid.uuid4().hex[:8]}"
-    _backlog(backlog_org, BACKLOG)
+    _backlog(backlog_org, BACKLOG, [make_user(env.api, backlog_org).sub for _ in range(50)])
     backlog = recorded(env.api.stack, backlog_org)
     elapsed, tally, batches = _deliver(env, backlog)
     in_aws = sum(v for k, v in tally.items() if k.startswith("ms ")) / 1000
@@ -141,8 +141,8 @@ def run(env: BenchEnv) -> str:
     )
 
 
-def _backlog(org: str, n: int) -> None:
-    """n approved activities of 50 mentors over ten months, written as the repository writes them."""
+def _backlog(org: str, n: int, mentors: list[str]) -> None:
+    """n approved activities of `mentors` over ten months, written as the repository writes them."""
     import boto3
 
     from activity_tracker.repository.activities import build
@@ -155,7 +155,7 @@ def _backlog(org: str, n: int) -> None:
             day = f"2026-{1 + i % 10:02d}-{1 + i % 28:02d}"
             moment = f"{day}T10:00:00.000Z"
             state = {
-                "id": str(uuid.uuid4()), "organization_id": org, "user_id": f"mentor-{i % 50}", "registered_by_user_id": f"mentor-{i % 50}",
+                "id": str(uuid.uuid4()), "organization_id": org, "user_id": mentors[i % len(mentors)], "registered_by_user_id": mentors[i % len(mentors)],
                 "activity_date": moment, "local_date": day, "duration_minutes": 15 + i % 90, "activity_type": TYPES[i % len(TYPES)],
                 "status": "approved", "bufdir_eligible": True, "created_at": moment, "updated_at": moment, "version": 2,
             }  # fmt: skip
