@@ -28,8 +28,9 @@ OPENAPI_FILE = ROOT / "docs" / "openapi.json"
 REF = "#/components/schemas/{model}"
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
-# API.md's error table: every route may answer these (409 too: a first sign-in whose email is
-# taken answers 409 on any route; 404 for an id of another organization or an unknown route).
+# API.md's error table: every route may answer these (409 too: a first sign-in that keeps losing
+# races with concurrent ones answers 409 on any route; 404 for an id of another organization or an
+# unknown route).
 ERRORS: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "`validation_error` (details name the rules) or `invalid_json`."),
     401: ("Unauthorized", "`unauthorized`: no, expired or badly signed token."),

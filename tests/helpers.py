@@ -18,6 +18,7 @@ class Person:
     email: str
     sub: str
     campus_id: str | None = None
+    email_verified: bool = True
 
     @classmethod
     def new(cls, org_id: str, email: str | None = None, campus_id: str | None = None) -> Person:
@@ -25,7 +26,7 @@ class Person:
 
     @property
     def claims(self) -> dict[str, Any]:
-        claims = {"sub": self.sub, "email": self.email, "custom:org_id": self.org_id, "iss": "activity-tracker-local", "aud": "activity-tracker"}
+        claims = {"sub": self.sub, "email": self.email, "email_verified": self.email_verified, "custom:org_id": self.org_id, "iss": "activity-tracker-local", "aud": "activity-tracker"}
         if self.campus_id:
             claims["custom:campus_id"] = self.campus_id
         return claims

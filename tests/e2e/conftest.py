@@ -22,14 +22,8 @@ from local.template import Stack
 from tests.helpers import ContractCheck, Person, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
-# Emails are unique system-wide: each e2e test that needs an admin takes its own from this pool.
-ADMIN_POOL = [f"e2e-admin-{n}@tests.example" for n in range(1, 21)]
-ADMIN_EMAILS = ",".join(ADMIN_POOL)
-_next_admin = iter(ADMIN_POOL)
-
-
-def admin_email() -> str:
-    return next(_next_admin)
+# An email is unique within an organization: every e2e test's admin, each in its own organization.
+ADMIN_EMAIL = "e2e-admin@tests.example"
 
 
 @dataclass
@@ -42,7 +36,7 @@ class Http:
     def call(self, method: str, path: str, who: Person | None = None, body: Any = None, *, token: str | None = None, raw: bytes | None = None) -> Reply:
         headers = {"content-type": "application/json"}
         if token is None and who is not None:
-            token = mint(who.sub, who.email, who.org_id, who.campus_id)
+            token = mint(who.sub, who.email, who.org_id, who.campus_id, verified=who.email_verified)
         if token is not None:
             headers["authorization"] = f"Bearer {token}"
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
@@ -63,7 +57,7 @@ def http(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Iterator[Htt
     log = tmp_path_factory.mktemp("local") / "local.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
     state = log.parent / "stack.json"
-    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_STATE_FILE": str(state)})
+    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAIL, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_STATE_FILE": str(state)})
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.time() + 60

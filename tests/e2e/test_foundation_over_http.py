@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from local.jwt_local import AUDIENCE, ISSUER, mint, secret
-from tests.e2e.conftest import Http, admin_email
+from tests.e2e.conftest import ADMIN_EMAIL, Http
 from tests.helpers import Person
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +51,7 @@ def test_unknown_route_is_404(http: Http):
 
 def test_admin_from_admin_emails_and_profile_round_trip(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin, member = Person.new(org, email=admin_email()), Person.new(org)
+    admin, member = Person.new(org, email=ADMIN_EMAIL), Person.new(org)
     assert http.call("GET", "/api/users/me", admin).body["role"] == "admin"
     assert http.call("GET", "/api/users/me", member).body["role"] == "member"
     assert http.call("PATCH", "/api/users/me", member, {"name": "Mia", "nivel": "basico"}).body["nivel"] == "basico"
@@ -83,3 +83,23 @@ def test_bearer_prefix_is_optional_as_in_api_gateway(http: Http):
     request = urllib.request.Request(http.url + "/api/users/me", headers={"authorization": token})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read())["id"] == who.sub
+
+
+def test_identity_rules_over_http(http: Http):
+    """`email` counts only when verified; an email is unique within an organization; a re-created
+    account (new sub, same verified email, same organization) signs in as its old profile."""
+    org = f"e2e-{uuid.uuid4().hex[:8]}"
+    unverified_admin = Person(org, ADMIN_EMAIL, str(uuid.uuid4()), email_verified=False)
+    assert http.call("GET", "/api/users/me", unverified_admin).status == 401
+    admin = Person.new(org, email=ADMIN_EMAIL)
+    assert http.call("GET", "/api/users/me", admin).body["role"] == "admin"
+    same_email_elsewhere = Person.new(f"{org}-b", email=ADMIN_EMAIL)
+    assert http.call("GET", "/api/users/me", same_email_elsewhere).body["id"] == same_email_elsewhere.sub
+
+    member = Person.new(org)
+    assert http.call("PATCH", "/api/users/me", member, {"name": "Mia"}).status == 200
+    assert http.call("PATCH", f"/api/users/{member.sub}", admin, {"role": "coordinator"}).status == 200
+    recreated = Person(org, member.email, str(uuid.uuid4()))
+    me = http.call("GET", "/api/users/me", recreated).body
+    assert (me["id"], me["name"], me["role"]) == (member.sub, "Mia", "coordinator")
+    assert sorted(u["id"] for u in http.call("GET", "/api/users", admin).body["items"]) == sorted([admin.sub, member.sub])

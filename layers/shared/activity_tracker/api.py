@@ -28,7 +28,7 @@ class Caller:
     """Who calls, from the verified JWT claims. Roles are never taken from the token."""
 
     user_id: str
-    email: str
+    email: str  # lower-case, and only when `email_verified` is true; "" otherwise
     org_id: str
     campus_id: str | None
 
@@ -85,9 +85,11 @@ def caller_from_event(event: dict[str, Any]) -> Caller:
     user_id, org_id = claims.get("sub"), claims.get("custom:org_id")
     if not user_id or not org_id:
         raise Unauthorized("The token lacks the sub or custom:org_id claim.")
+    # API Gateway passes every claim as a string ("true"); a decoded token has the boolean
+    verified = claims.get("email_verified") in (True, "true")
     return Caller(
         user_id=str(user_id),
-        email=str(claims.get("email") or "").strip().lower(),
+        email=str(claims.get("email") or "").strip().lower() if verified else "",
         org_id=str(org_id),
         campus_id=str(claims["custom:campus_id"]) if claims.get("custom:campus_id") else None,
     )

@@ -21,8 +21,9 @@ def users_of_org(org_id: str) -> str:
     return f"ORG#{org_id}#USERS"
 
 
-def email_pk(email: str) -> str:
-    return f"EMAIL#{email.lower()}"
+def email_guard(org_id: str, email: str) -> str:
+    """An email is unique within an organization: the guard names the user holding it there."""
+    return f"ORG#{org_id}#EMAIL#{email.lower()}"
 
 
 EMAIL_SK = "EMAIL"

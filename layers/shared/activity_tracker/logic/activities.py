@@ -28,6 +28,7 @@ from activity_tracker.models.activity import (
 from activity_tracker.models.base import parse
 from activity_tracker.pagination import collect, cursor_key, decode_cursor
 from activity_tracker.repository import activities as repo
+from activity_tracker.repository import users
 from activity_tracker.repository.batch import get_many
 from activity_tracker.repository.contacts import ContactItem
 from activity_tracker.repository.organizations import OrganizationItem
@@ -120,7 +121,7 @@ def register(org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, u
         return _existing(org_id, holder), [], False
     if not contact_ok:
         raise _contact_missing()
-    if target != author.id and not bulk and get_many([(UserItem, keys.user_pk(org_id, target), keys.PROFILE_SK)]) == {}:
+    if target != author.id and not bulk and not any(users.is_profile(found) for found in get_many([(UserItem, keys.user_pk(org_id, target), keys.PROFILE_SK)]).values()):
         raise NotFound("user")
     state = _new_state(org, author, target, body, bulk=bulk, moment_now=now())
     warnings = _suspected_duplicates(state)
@@ -350,7 +351,7 @@ def bulk_register(request: Request, user: Any) -> Response:
     activity = parse(BulkActivity, body.activity, prefix="activity.")
     org_id = request.caller.org_id
     wanted = [(UserItem, keys.user_pk(org_id, uid), keys.PROFILE_SK) for uid in dict.fromkeys(body.user_ids) if isinstance(uid, str) and uid]
-    members = {key[0] for key in get_many(wanted)}
+    members = {key[0] for key, found in get_many(wanted).items() if users.is_profile(found)}  # not a re-created account's link
     results, seen = [], set()
     for user_id in body.user_ids:
         try:
