@@ -122,7 +122,11 @@ def _query_parameters(model: type) -> list[dict[str, Any]]:
 
 
 def _path_parameters(route: Route) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}} for name in re.findall(r"\{([A-Za-z0-9_]+)\+?\}", route.path)]
+    """Path ids are of the safe character set (API.md); anything else answers 400 `id_format`."""
+    from activity_tracker.keys import SAFE_ID, SAFE_ID_MAX_BYTES
+
+    schema = {"type": "string", "pattern": f"^{SAFE_ID.pattern}$", "minLength": 1, "maxLength": SAFE_ID_MAX_BYTES}
+    return [{"name": name, "in": "path", "required": True, "schema": schema} for name in re.findall(r"\{([A-Za-z0-9_]+)\+?\}", route.path)]
 
 
 def _sample_body(function: Function, model: type | None) -> Any:

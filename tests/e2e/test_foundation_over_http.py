@@ -103,3 +103,16 @@ def test_identity_rules_over_http(http: Http):
     me = http.call("GET", "/api/users/me", recreated).body
     assert (me["id"], me["name"], me["role"]) == (member.sub, "Mia", "coordinator")
     assert sorted(u["id"] for u in http.call("GET", "/api/users", admin).body["items"]) == sorted([admin.sub, member.sub])
+
+
+def test_claims_and_path_ids_outside_the_safe_character_set_over_http(http: Http):
+    org = f"e2e-{uuid.uuid4().hex[:8]}"
+    sub = str(uuid.uuid4())
+    for claims in [(sub, f"{org}#USER#x", None), ("a#b", org, None), (sub, org, "c d"), (sub, "o" * 129, None)]:  # sub, custom:org_id, custom:campus_id
+        user_id, org_id, campus_id = claims
+        reply = http.call("GET", "/api/users/me", token=mint(user_id, "x@tests.example", org_id, campus_id))
+        assert (reply.status, reply.error["code"]) == (401, "unauthorized"), claims
+    member = Person.new(org)
+    reply = http.call("GET", "/api/activities/a%23b", member)
+    assert (reply.status, reply.rules) == (400, ["id_format"])
+    assert http.call("GET", "/api/activities?user_id=a%23b", member).rules == ["id_format"]

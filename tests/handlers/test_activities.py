@@ -79,6 +79,9 @@ def test_a_plain_date_is_that_day_in_the_organization_time_zone(api: Api, member
         ({"version": 3}, "unknown_field"),
         ({"colour": "red"}, "unknown_field"),
         ({"registration_mode": "slow"}, "must_be_one_of"),
+        ({"contact_id": "c#ACT"}, "id_format"),
+        ({"user_id": "u#ACT"}, "id_format"),
+        ({"contact_id": "x" * 129}, "id_format"),
     ],
 )
 def test_create_validation_rules(api: Api, member: Person, fields, rule):
@@ -261,7 +264,7 @@ def test_list_is_newest_first_with_filters_and_a_cursor(api: Api, member: Person
     assert len(page1["items"]) == 3 and [a["id"] for a in page2["items"]] == [ids["2026-10-30"]] and page2["next_cursor"] is None
 
 
-@pytest.mark.parametrize(("query", "rule"), [("limit=0", "greater_than_equal"), ("limit=101", "less_than_equal"), ("from=02-11-2026", "string_pattern_mismatch"), ("status=done", "must_be_one_of"), ("cursor=abc", "cursor_invalid"), ("from=2026-11-05&to=2026-11-01", "date_range_valid"), ("include_deleted=maybe", "bool_parsing")])
+@pytest.mark.parametrize(("query", "rule"), [("limit=0", "greater_than_equal"), ("limit=101", "less_than_equal"), ("from=02-11-2026", "string_pattern_mismatch"), ("status=done", "must_be_one_of"), ("cursor=abc", "cursor_invalid"), ("from=2026-11-05&to=2026-11-01", "date_range_valid"), ("include_deleted=maybe", "bool_parsing"), ("user_id=u%23ACT", "id_format"), ("contact_id=%C3%A9", "id_format")])
 def test_list_refuses_bad_queries(api: Api, coordinator: Person, query: str, rule: str):
     reply = api.call("GET", f"{URL}?{query}", coordinator)
     assert reply.status == 400 and rule in reply.rules

@@ -210,6 +210,16 @@ def test_completing_a_user_activity_is_idempotent_and_counts_once(api: Api, org_
     assert api.call("GET", "/api/users/me", host).body["total_classes"] == 1
 
 
+def test_ids_in_bodies_and_queries_are_safe_ids(api: Api, org_id: str):
+    admin = make_user(api, org_id, "admin")
+    klass = api.call("POST", "/api/classes", admin, {"class_type": "grupal", "scheduled_at": "2099-01-01T10:00:00Z"}).body
+    assert api.call("POST", f"/api/classes/{klass['id']}/tasks", admin, {"task_id": "t#TASK"}).rules == ["id_format"]
+    assert api.call("GET", "/api/user-activities?class_id=c%23x", admin).rules == ["id_format"]
+    assert api.call("GET", "/api/user-activities?task_id=" + "t" * 129, admin).rules == ["id_format"]
+    bulk = {"user_ids": [admin.sub, "u#x"], "activity": {"activity_date": "2026-01-05", "activity_type": "meeting"}}
+    assert api.call("POST", "/api/activities/bulk", admin, bulk).rules == ["id_format"]
+
+
 def test_user_activity_queries(api: Api, org_id: str):
     who = make_user(api, org_id)
     assert api.call("GET", "/api/user-activities?completed=maybe", who).rules == ["bool_parsing"]

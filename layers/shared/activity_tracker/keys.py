@@ -1,6 +1,22 @@
-"""Every key format of the single table, in one place (see docs/data-model.md)."""
+"""Every key format of the single table, in one place (see docs/data-model.md).
+
+Keys join ids with `#`, so an id that reaches a key must never hold one: every id from a token's
+claims, a path, a query or a body is made of `SAFE_ID` characters (API.md), checked where it is
+read (`api.py` for claims and paths, `models.base.Id` for queries and bodies).
+"""
 
 from __future__ import annotations
+
+import re
+
+SAFE_ID_MAX_BYTES = 128
+SAFE_ID = re.compile(rf"[A-Za-z0-9._@-]{{1,{SAFE_ID_MAX_BYTES}}}")  # ASCII only: characters are bytes
+SAFE_ID_RULE = "letters, digits, '-', '_', '.' or '@', at most 128"
+
+
+def is_safe_id(value: object) -> bool:
+    """Whether `value` may go into a key: it cannot hold `#` or address another partition."""
+    return isinstance(value, str) and SAFE_ID.fullmatch(value) is not None
 
 
 def org_pk(org_id: str) -> str:

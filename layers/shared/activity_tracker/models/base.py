@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from activity_tracker.errors import ValidationFailed
+from activity_tracker.keys import SAFE_ID, SAFE_ID_MAX_BYTES, SAFE_ID_RULE, is_safe_id
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -19,6 +21,16 @@ _RULE_NAMES = {
     "literal_error": "must_be_one_of",
     "enum": "must_be_one_of",
 }
+
+
+def _safe_id(value: str) -> str:
+    if not is_safe_id(value):
+        raise PydanticCustomError("id_format", f"must be {SAFE_ID_RULE} characters")
+    return value
+
+
+# An id a client names (of a user, contact, task, class...): it goes into keys joined with `#`.
+Id = Annotated[str, AfterValidator(_safe_id), WithJsonSchema({"type": "string", "pattern": f"^{SAFE_ID.pattern}$", "minLength": 1, "maxLength": SAFE_ID_MAX_BYTES})]
 
 
 class RequestModel(BaseModel):

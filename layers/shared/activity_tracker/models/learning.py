@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel
+from activity_tracker.models.base import Id, Page, QueryModel, RequestModel, ResponseModel
 
 TASK_FIELDS = ("id", "organization_id", "title", "content", "answer", "description", "type", "difficulty", "created_by_user_id", "created_at", "updated_at")
 CLASS_FIELDS = ("id", "organization_id", "host_id", "class_type", "max_participants", "current_participants", "participant_ids", "status", "scheduled_at", "title", "task_ids", "created_at", "updated_at")  # fmt: skip
@@ -60,14 +60,14 @@ class ClassListQuery(PageQuery):
 
 
 class AttachTask(RequestModel):
-    task_id: str = Field(min_length=1, max_length=64)
+    task_id: Id
 
 
 class UserActivityListQuery(PageQuery):
     completed: bool | None = None
     role: Literal["anfitrion", "participante"] | None = None
-    class_id: str | None = Field(None, min_length=1, max_length=64)
-    task_id: str | None = Field(None, min_length=1, max_length=64)
+    class_id: Id | None = None
+    task_id: Id | None = None
 
 
 TaskType = Literal["exam", "audio", "video", "reading"]
