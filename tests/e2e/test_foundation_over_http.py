@@ -56,6 +56,7 @@ def test_admin_from_admin_emails_and_profile_round_trip(http: Http):
     assert http.call("GET", "/api/users/me", member).body["role"] == "member"
     assert http.call("PATCH", "/api/users/me", member, {"name": "Mia", "nivel": "basico"}).body["nivel"] == "basico"
     assert http.call("PATCH", "/api/users/me", member, {"role": "admin"}).rules == ["server_owned_field"]
+    assert http.call("PATCH", "/api/users/me", member, {"image": "javascript:alert(1)"}).rules == ["image_https_url"]
     assert http.call("PATCH", "/api/organization", member, {"name": "nope"}).status == 403
     patched = http.call("PATCH", "/api/organization", admin, {"name": "Org", "timezone": "Europe/Berlin"})
     assert patched.status == 200 and http.call("GET", "/api/organization", member).body["timezone"] == "Europe/Berlin"

@@ -167,6 +167,16 @@ def test_patch_me_refuses_server_owned_and_invalid_fields(api: Api, org_id: str)
     assert api.call("GET", "/api/users/me", who).body["role"] == "member"
 
 
+def test_patch_me_takes_only_an_https_image_url(api: Api, org_id: str):
+    who = Person.new(org_id)
+    assert api.call("PATCH", "/api/users/me", who, {"image": "https://cdn.example.org/me.png"}).status == 200
+    for url in ("javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "http://cdn.example.org/me.png", "https://cdn.example.org/" + "a" * 2048):
+        reply = api.call("PATCH", "/api/users/me", who, {"image": url})
+        assert reply.status == 400 and reply.rules in (["image_https_url"], ["string_too_long"]), url
+    assert api.call("GET", "/api/users/me", who).body["image"] == "https://cdn.example.org/me.png"
+    assert api.call("PATCH", "/api/users/me", who, {"image": None}).body["image"] is None
+
+
 def test_inactive_user_gets_403_everywhere(api: Api, org_id: str):
     who = Person.new(org_id)
     api.call("GET", "/api/users/me", who)
