@@ -129,7 +129,7 @@ def _path_parameters(route: Route) -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": schema} for name in re.findall(r"\{([A-Za-z0-9_]+)\+?\}", route.path)]
 
 
-def _sample_body(function: Function, model: type | None) -> Any:
+def sample_body(function: Function, model: type | None) -> Any:
     """The `body` of events/<Function>.json as an example, when it is a valid request."""
     path = ROOT / "events" / f"{function.logical_id}.json"
     if model is None or not path.exists():
@@ -180,7 +180,7 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
             op["parameters"] = params
         if meta["body"] is not None:
             body: dict[str, Any] = {"required": True, "content": _content(refs[(meta["body"], "validation")])}
-            example = _sample_body(function, meta["body"])
+            example = sample_body(function, meta["body"])
             if example is not None:
                 body["content"]["application/json"]["example"] = example
             op["requestBody"] = body

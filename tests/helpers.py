@@ -114,6 +114,29 @@ class ContractCheck:
         check_success_body(self.handlers.get(function), status, body, f"{method} {route.path}")
 
 
+def conflict_transactions(monkeypatch: Any, count: int) -> list[int]:
+    """Make DynamoDB cancel the next `count` TransactWriteItems with TransactionConflict on their
+    second item, as it does when a concurrent request holds that item; returns the countdown."""
+    from botocore.exceptions import ClientError
+
+    from activity_tracker.repository.table import connection
+
+    client = connection().client
+    real = client._make_api_call
+    left = [count]
+
+    def conflicting(operation: str, kwargs: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems" and left[0]:
+            left[0] -= 1
+            reasons = [{"Code": "None"}] * len(kwargs["TransactItems"])
+            reasons[min(1, len(reasons) - 1)] = {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}, "CancellationReasons": reasons}, operation)  # type: ignore[arg-type]
+        return real(operation, kwargs)
+
+    monkeypatch.setattr(client, "_make_api_call", conflicting)
+    return left
+
+
 def make_user(api: Api, org_id: str, role: str = "member", email: str | None = None) -> Person:
     """A signed-in user of `org_id` with `role` (roles live in the user record, never the token)."""
     from activity_tracker.repository import users

@@ -117,3 +117,13 @@ def test_claims_and_path_ids_outside_the_safe_character_set_over_http(http: Http
     reply = http.call("GET", "/api/activities/a%23b", member)
     assert (reply.status, reply.rules) == (400, ["id_format"])
     assert http.call("GET", "/api/activities?user_id=a%23b", member).rules == ["id_format"]
+
+
+def test_values_past_dynamodbs_limits_are_4xx_over_http(http: Http):
+    me = Person.new(f"e2e-{uuid.uuid4().hex[:8]}")
+    assert http.call("GET", "/api/activities?from=0001-01-01&to=9999-12-31", me).status == 200
+    progress = {"progress_type": "sign_learned", "item_id": "x"}
+    assert http.call("POST", "/api/user_progress", me, {"data": progress | {"score": 1e-131}}).rules == ["score_out_of_range"]
+    assert http.call("POST", "/api/user_progress", me, {"data": progress | {"item_id": "\U0001f600" * 300}}).rules == ["item_id_max_length"]
+    assert http.call("POST", "/api/contacts", me, {"name": "\u0390" * 200}).status == 201
+    assert http.call("PATCH", "/api/users/me", me, raw=b'{"name": "\\ud800"}').error["code"] == "invalid_json"

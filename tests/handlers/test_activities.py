@@ -270,6 +270,30 @@ def test_list_refuses_bad_queries(api: Api, coordinator: Person, query: str, rul
     assert reply.status == 400 and rule in reply.rules
 
 
+@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31", "from=0001-01-01&to=9999-12-31", "from=9999-12-31", "to=0001-01-01"])
+def test_list_dates_at_the_ends_of_the_calendar(api: Api, member: Person, coordinator: Person, query: str):
+    create(api, member)
+    for who in (member, coordinator):
+        reply = api.call("GET", f"{URL}?{query}", who)
+        assert reply.status == 200, reply
+
+
+def test_a_cursor_outside_the_lists_dates_is_400(api: Api, member: Person):
+    for day in ("2026-01-05", "2026-01-06", "2026-01-07"):
+        create(api, member, activity_date=day)
+    page = api.call("GET", f"{URL}?limit=1", member).body  # the newest: its cursor lies on 2026-01-07
+    for query in ("to=2026-01-03", "from=2026-01-09"):  # day windows of ±1 that do not reach it
+        reply = api.call("GET", f"{URL}?{query}&cursor={page['next_cursor']}", member)
+        assert (reply.status, reply.rules) == (400, ["cursor_invalid"]), query
+    assert api.call("GET", f"{URL}?from=2026-01-05&cursor={page['next_cursor']}", member).status == 200
+
+
+@pytest.mark.parametrize("activity_date", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:30:00", "0001-01-01"])
+def test_an_activity_date_past_the_calendar_is_400(api: Api, member: Person, activity_date: str):
+    reply = create(api, member, activity_date=activity_date)
+    assert (reply.status, reply.rules) == (400, ["activity_date_valid"])
+
+
 def test_lists_are_served_by_queries_never_scans(api: Api, member: Person, coordinator: Person, monkeypatch):
     import botocore.client
 

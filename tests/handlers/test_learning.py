@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.helpers import Api, Person, make_user
+from tests.helpers import Api, Person, conflict_transactions, make_user
 from tests.stream_helpers import consume, recorded
 
 
@@ -208,6 +208,30 @@ def test_completing_a_user_activity_is_idempotent_and_counts_once(api: Api, org_
     consume(api, recorded(api.stack, org_id))
     consume(api, recorded(api.stack, org_id))
     assert api.call("GET", "/api/users/me", host).body["total_classes"] == 1
+
+
+@pytest.mark.parametrize(("query", "status", "rule"), [("from=0001-01-01&to=9999-12-31", 200, None), ("from=2026-02-01&to=2026-01-01", 400, "date_range_valid"), ("from=2026-13-01", 400, "date_format"), ("to=9999-12-31", 200, None)])
+def test_class_list_dates(api: Api, org_id: str, query: str, status: int, rule: str | None):
+    host = make_user(api, org_id)
+    book(api, host)
+    reply = api.call("GET", f"/api/classes?{query}", host)
+    assert (reply.status, reply.rules if rule else None) == (status, [rule] if rule else None)
+
+
+@pytest.mark.parametrize("scheduled_at", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+def test_booking_past_the_calendar_is_400(api: Api, org_id: str, scheduled_at: str):
+    reply = book(api, make_user(api, org_id), scheduled_at=scheduled_at)
+    assert reply.status == 400 and reply.rules[0] in ("scheduled_at_valid", "scheduled_at_in_future")
+
+
+def test_completing_a_class_while_its_members_change_is_409_not_500(api: Api, org_id: str, monkeypatch: pytest.MonkeyPatch):
+    admin, learner = make_user(api, org_id, "admin"), make_user(api, org_id)
+    klass = book(api, admin).body
+    api.call("POST", f"/api/classes/{klass['id']}/join", learner)
+    conflict_transactions(monkeypatch, 1)
+    reply = api.call("POST", f"/api/classes/{klass['id']}/complete", admin)
+    assert (reply.status, reply.error["code"]) == (409, "conflict")
+    assert api.call("POST", f"/api/classes/{klass['id']}/complete", admin).body["status"] == "completed"  # trying again finishes it
 
 
 def test_ids_in_bodies_and_queries_are_safe_ids(api: Api, org_id: str):

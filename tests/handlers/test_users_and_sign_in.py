@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from activity_tracker.repository import organizations, users
-from tests.helpers import Api, Person
+from tests.helpers import Api, Person, conflict_transactions
 
 
 def test_first_request_creates_member_and_organization_with_defaults(api: Api, org_id: str):
@@ -106,22 +106,7 @@ def test_concurrent_first_requests_of_a_recreated_account_link_it_once(api: Api,
 def test_a_first_sign_in_that_meets_a_transaction_conflict_is_retried(api: Api, org_id: str, monkeypatch: pytest.MonkeyPatch):
     """DynamoDB cancels a transaction that races another on the same items (the app's parallel
     start-up requests): TransactionConflict. The sign-in tries again instead of answering 500."""
-    from botocore.exceptions import ClientError
-
-    from activity_tracker.repository.table import connection
-
-    client = connection().client
-    real = client._make_api_call
-    conflicts = [2]  # the first two transactions are cancelled
-
-    def conflicting(operation: str, kwargs: dict):
-        if operation == "TransactWriteItems" and conflicts[0]:
-            conflicts[0] -= 1
-            reasons = [{"Code": "None"}, {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}, {"Code": "None"}][: len(kwargs["TransactItems"])]
-            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}, "CancellationReasons": reasons}, operation)
-        return real(operation, kwargs)
-
-    monkeypatch.setattr(client, "_make_api_call", conflicting)
+    conflicts = conflict_transactions(monkeypatch, 2)  # the first two transactions are cancelled
     who = Person.new(org_id)
     reply = api.call("GET", "/api/users/me", who)
     assert (reply.status, reply.body["id"]) == (200, who.sub) and conflicts == [0]

@@ -65,7 +65,28 @@ class Request:
             raise InvalidJson("The body is not valid JSON.") from None
         if not isinstance(value, dict):
             raise InvalidJson("The body must be a JSON object.")
+        if b"\\u" in data and _holds_lone_surrogate(value):
+            raise InvalidJson("The body holds an escaped lone surrogate (\\ud800 .. \\udfff), which is no Unicode text.")
         return value
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a parsed body holds a string that is not valid Unicode: JSON lets `"\\ud800"` through,
+    and such a string can neither be stored as UTF-8 nor answered as valid JSON."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def check_body_size(event: dict[str, Any]) -> None:

@@ -117,8 +117,18 @@ CONTACT_SK = "CONTACT"
 
 
 def contacts_of_org(org_id: str) -> str:
-    """GSI2 partition: the organization's contacts, sorted by `lower-case name#id`."""
+    """GSI2 partition: the organization's contacts, sorted by `contact_by_name`."""
     return f"ORG#{org_id}#CONTACTS"
+
+
+def contact_by_name(name: str, contact_id: str) -> str:
+    """GSI2 sort key `case-folded name#id`. Case folding can triple a name's bytes (`ΐ` folds to
+    three code points), so the name part is cut to fit DynamoDB's 1,024-byte sort key: names
+    that share their first ~980 bytes sort by id."""
+    from activity_tracker.limits import SORT_KEY_MAX_BYTES, truncate_utf8
+
+    suffix = f"#{contact_id}"
+    return truncate_utf8(name.casefold(), SORT_KEY_MAX_BYTES - len(suffix.encode())) + suffix
 
 
 # --- learning platform (issue 6)

@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
 from activity_tracker.repository.organizations import OrganizationItem, new_organization
-from activity_tracker.repository.table import Gsi1, TableItem, connection
+from activity_tracker.repository.table import Gsi1, TableItem, cancellation_codes, connection
 
 USER_ENTITY = "USER"
 LINK_ENTITY = "USER_LINK"
@@ -102,11 +102,6 @@ def new_user(org_id: str, user_id: str, email: str, role: str, campus_id: str | 
     )
 
 
-def _failed(error: TransactWriteError) -> list[str | None]:
-    """The cancellation reason of each transaction item, in order (None where it did not fail)."""
-    return [getattr(reason, "code", None) for reason in (error.cancellation_reasons or [])]
-
-
 def create_with_email_guard(user: UserItem, *, create_organization: bool) -> None:
     """Write the user, its email guard and (if new) its organization in one transaction.
 
@@ -123,7 +118,7 @@ def create_with_email_guard(user: UserItem, *, create_organization: bool) -> Non
             if create_organization:
                 tx.save(new_organization(user.organization_id), condition=OrganizationItem.pk.does_not_exist())
     except TransactWriteError as error:
-        failed = [*_failed(error), None, None, None]
+        failed = [*cancellation_codes(error), None, None, None]
         if failed[0] == "ConditionalCheckFailed":
             raise UserExists() from None
         if failed[1] == "ConditionalCheckFailed":
@@ -157,7 +152,7 @@ def link_to_email_holder(org_id: str, sub: str, email: str) -> UserItem:
             tx.condition_check(EmailGuard, guard.pk, guard.sk, condition=EmailGuard.user_id == profile.id)
             tx.condition_check(UserItem, profile.pk, profile.sk, condition=(UserItem.email == email) & (UserItem.entity == USER_ENTITY))
     except TransactWriteError as error:
-        failed = _failed(error)
+        failed = cancellation_codes(error)
         if failed[:1] == ["ConditionalCheckFailed"]:
             raise UserExists() from None
         if "ConditionalCheckFailed" in failed or "TransactionConflict" in failed:
