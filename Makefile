@@ -32,9 +32,9 @@ local: $(VENV)/.local-deps
 	@$(PY) -m local dynamodb-local --optional
 	PORT=$(PORT) ADMIN_EMAILS="$(ADMIN_EMAILS)" $(PY) -m local serve
 
-## make token EMAIL=... ORG=... [SUB=...] [CAMPUS=...]: a local JWT
+## make token EMAIL=... ORG=... [SUB=...] [CAMPUS=...] [UNVERIFIED=1]: a local JWT (email_verified true unless UNVERIFIED=1)
 token: $(VENV)/.local-deps
-	@$(PY) -m local token --email "$(EMAIL)" --org "$(ORG)" $(if $(SUB),--sub "$(SUB)") $(if $(CAMPUS),--campus "$(CAMPUS)")
+	@$(PY) -m local token --email "$(EMAIL)" --org "$(ORG)" $(if $(SUB),--sub "$(SUB)") $(if $(CAMPUS),--campus "$(CAMPUS)") $(if $(UNVERIFIED),--unverified)
 
 ## make seed: demo data through the API of a running `make local`
 seed: $(VENV)/.local-deps

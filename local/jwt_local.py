@@ -17,9 +17,13 @@ def secret() -> str:
     return os.environ.get("LOCAL_JWT_SECRET") or DEFAULT_SECRET
 
 
-def mint(sub: str, email: str, org_id: str, campus_id: str | None = None, ttl_seconds: int = 3600, **extra: Any) -> str:
+def mint(sub: str, email: str, org_id: str, campus_id: str | None = None, ttl_seconds: int = 3600, *, verified: bool = True, **extra: Any) -> str:
+    """A token as Cognito's ID token carries it; `verified=False` for an email not verified yet."""
     now = int(time.time())
-    claims: dict[str, Any] = {"sub": sub, "email": email, "custom:org_id": org_id, "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds, **extra}
+    claims: dict[str, Any] = {
+        "sub": sub, "email": email, "email_verified": verified, "custom:org_id": org_id,
+        "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds, **extra,
+    }  # fmt: skip
     if campus_id:
         claims["custom:campus_id"] = campus_id
     return jwt.encode(claims, secret(), algorithm="HS256")

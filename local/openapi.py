@@ -28,8 +28,9 @@ OPENAPI_FILE = ROOT / "docs" / "openapi.json"
 REF = "#/components/schemas/{model}"
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
-# API.md's error table: every route may answer these (409 too: a first sign-in whose email is
-# taken answers 409 on any route; 404 for an id of another organization or an unknown route).
+# API.md's error table: every route may answer these (409 too: a first sign-in that keeps losing
+# races with concurrent ones answers 409 on any route; 404 for an id of another organization or an
+# unknown route).
 ERRORS: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "`validation_error` (details name the rules) or `invalid_json`."),
     401: ("Unauthorized", "`unauthorized`: no, expired or badly signed token."),
@@ -121,10 +122,14 @@ def _query_parameters(model: type) -> list[dict[str, Any]]:
 
 
 def _path_parameters(route: Route) -> list[dict[str, Any]]:
-    return [{"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}} for name in re.findall(r"\{([A-Za-z0-9_]+)\+?\}", route.path)]
+    """Path ids are of the safe character set (API.md); anything else answers 400 `id_format`."""
+    from activity_tracker.keys import SAFE_ID, SAFE_ID_MAX_BYTES
+
+    schema = {"type": "string", "pattern": f"^{SAFE_ID.pattern}$", "minLength": 1, "maxLength": SAFE_ID_MAX_BYTES}
+    return [{"name": name, "in": "path", "required": True, "schema": schema} for name in re.findall(r"\{([A-Za-z0-9_]+)\+?\}", route.path)]
 
 
-def _sample_body(function: Function, model: type | None) -> Any:
+def sample_body(function: Function, model: type | None) -> Any:
     """The `body` of events/<Function>.json as an example, when it is a valid request."""
     path = ROOT / "events" / f"{function.logical_id}.json"
     if model is None or not path.exists():
@@ -175,7 +180,7 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
             op["parameters"] = params
         if meta["body"] is not None:
             body: dict[str, Any] = {"required": True, "content": _content(refs[(meta["body"], "validation")])}
-            example = _sample_body(function, meta["body"])
+            example = sample_body(function, meta["body"])
             if example is not None:
                 body["content"]["application/json"]["example"] = example
             op["requestBody"] = body

@@ -18,6 +18,7 @@ class Person:
     email: str
     sub: str
     campus_id: str | None = None
+    email_verified: bool = True
 
     @classmethod
     def new(cls, org_id: str, email: str | None = None, campus_id: str | None = None) -> Person:
@@ -25,7 +26,7 @@ class Person:
 
     @property
     def claims(self) -> dict[str, Any]:
-        claims = {"sub": self.sub, "email": self.email, "custom:org_id": self.org_id, "iss": "activity-tracker-local", "aud": "activity-tracker"}
+        claims = {"sub": self.sub, "email": self.email, "email_verified": self.email_verified, "custom:org_id": self.org_id, "iss": "activity-tracker-local", "aud": "activity-tracker"}
         if self.campus_id:
             claims["custom:campus_id"] = self.campus_id
         return claims
@@ -112,6 +113,29 @@ class ContractCheck:
         assert found, f"{method} {path} answered {status} but template.yaml has no such route"
         route, function, _ = found
         check_success_body(self.handlers.get(function), status, body, f"{method} {route.path}")
+
+
+def conflict_transactions(monkeypatch: Any, count: int) -> list[int]:
+    """Make DynamoDB cancel the next `count` TransactWriteItems with TransactionConflict on their
+    second item, as it does when a concurrent request holds that item; returns the countdown."""
+    from botocore.exceptions import ClientError
+
+    from activity_tracker.repository.table import connection
+
+    client = connection().client
+    real = client._make_api_call
+    left = [count]
+
+    def conflicting(operation: str, kwargs: dict[str, Any]) -> Any:
+        if operation == "TransactWriteItems" and left[0]:
+            left[0] -= 1
+            reasons = [{"Code": "None"}] * len(kwargs["TransactItems"])
+            reasons[min(1, len(reasons) - 1)] = {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
+            raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}, "CancellationReasons": reasons}, operation)  # type: ignore[arg-type]
+        return real(operation, kwargs)
+
+    monkeypatch.setattr(client, "_make_api_call", conflicting)
+    return left
 
 
 def make_user(api: Api, org_id: str, role: str = "member", email: str | None = None) -> Person:

@@ -19,14 +19,8 @@ from local.template import Stack
 from tests.helpers import ContractCheck, Person, Reply
 
 ROOT = Path(__file__).resolve().parents[2]
-# Emails are unique system-wide: each e2e test that needs an admin takes its own from this pool.
-ADMIN_POOL = [f"e2e-admin-{n}@tests.example" for n in range(1, 21)]
-ADMIN_EMAILS = ",".join(ADMIN_POOL)
-_next_admin = iter(ADMIN_POOL)
-
-
-def admin_email() -> str:
-    return next(_next_admin)
+# An email is unique within an organization: every e2e test's admin, each in its own organization.
+ADMIN_EMAIL = "e2e-admin@tests.example"
 
 
 @dataclass
@@ -39,7 +33,7 @@ class Http:
     def call(self, method: str, path: str, who: Person | None = None, body: Any = None, *, token: str | None = None, raw: bytes | None = None) -> Reply:
         headers = {"content-type": "application/json"}
         if token is None and who is not None:
-            token = mint(who.sub, who.email, who.org_id, who.campus_id)
+            token = mint(who.sub, who.email, who.org_id, who.campus_id, verified=who.email_verified)
         if token is not None:
             headers["authorization"] = f"Bearer {token}"
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
@@ -58,7 +52,7 @@ class Http:
 def running_stack(directory: Path, stack: Stack, **settings: str) -> Iterator[Http]:
     """A fresh `make local` in a child process (local/process.py), with `settings` in its environment;
     it must stop on Ctrl-C as a user would stop it."""
-    with child_stack(directory, ADMIN_EMAILS, **settings) as running:
+    with child_stack(directory, ADMIN_EMAIL, **settings) as running:
         yield Http(running.url, running.log, running.state, ContractCheck(stack))
         stop(running)
         assert running.process.returncode is not None and "stopped" in running.log.read_text(), "the local runner did not stop on Ctrl-C"

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import Http, admin_email
+from tests.e2e.conftest import ADMIN_EMAIL, Http
 from tests.helpers import Person
 
 pytestmark = pytest.mark.e2e
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def test_a_mentor_day_over_http(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin, mentor = Person.new(org, email=admin_email()), Person.new(org)
+    admin, mentor = Person.new(org, email=ADMIN_EMAIL), Person.new(org)
     http.call("GET", "/api/users/me", mentor)
     kari = http.call("POST", "/api/contacts", mentor, {"name": "Kari"}).body["id"]
     visit = http.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-02", "activity_type": "home_visit", "contact_id": kari, "local_id": "phone-7"})

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import ROOT, Http, admin_email
+from tests.e2e.conftest import ADMIN_EMAIL, ROOT, Http
 from tests.e2e.test_stats_over_http import wait_for
 from tests.helpers import Person
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 def test_export_over_http(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin = Person.new(org, email=admin_email())
+    admin = Person.new(org, email=ADMIN_EMAIL)
     visit = http.call("POST", "/api/activities", admin, {"activity_date": "2026-11-02", "activity_type": "home_visit", "summary": "tea, cake and \"news\""}).body
     http.call("POST", f"/api/activities/{visit['id']}/review", admin, {"action": "approve"})
     queued = http.call("POST", "/api/exports/bufdir", admin, {"period_start": "2026-11-01", "period_end": "2026-11-30", "format": "csv"})
@@ -38,7 +38,7 @@ def test_export_over_http(http: Http):
 
 def test_the_monthly_schedule_runs_with_a_command(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin = Person.new(org, email=admin_email())
+    admin = Person.new(org, email=ADMIN_EMAIL)
     http.call("GET", "/api/users/me", admin)
     env = {**os.environ, "LOCAL_STATE_FILE": str(http.state), "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-m", "local", "invoke", "ExportsScheduleFunction"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=True)

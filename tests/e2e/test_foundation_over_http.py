@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from local.jwt_local import AUDIENCE, ISSUER, mint, secret
-from tests.e2e.conftest import Http, admin_email
+from tests.e2e.conftest import ADMIN_EMAIL, Http
 from tests.helpers import Person
 
 pytestmark = pytest.mark.e2e
@@ -51,11 +51,12 @@ def test_unknown_route_is_404(http: Http):
 
 def test_admin_from_admin_emails_and_profile_round_trip(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin, member = Person.new(org, email=admin_email()), Person.new(org)
+    admin, member = Person.new(org, email=ADMIN_EMAIL), Person.new(org)
     assert http.call("GET", "/api/users/me", admin).body["role"] == "admin"
     assert http.call("GET", "/api/users/me", member).body["role"] == "member"
     assert http.call("PATCH", "/api/users/me", member, {"name": "Mia", "nivel": "basico"}).body["nivel"] == "basico"
     assert http.call("PATCH", "/api/users/me", member, {"role": "admin"}).rules == ["server_owned_field"]
+    assert http.call("PATCH", "/api/users/me", member, {"image": "javascript:alert(1)"}).rules == ["image_https_url"]
     assert http.call("PATCH", "/api/organization", member, {"name": "nope"}).status == 403
     patched = http.call("PATCH", "/api/organization", admin, {"name": "Org", "timezone": "Europe/Berlin"})
     assert patched.status == 200 and http.call("GET", "/api/organization", member).body["timezone"] == "Europe/Berlin"
@@ -83,3 +84,46 @@ def test_bearer_prefix_is_optional_as_in_api_gateway(http: Http):
     request = urllib.request.Request(http.url + "/api/users/me", headers={"authorization": token})
     with urllib.request.urlopen(request, timeout=10) as response:
         assert json.loads(response.read())["id"] == who.sub
+
+
+def test_identity_rules_over_http(http: Http):
+    """`email` counts only when verified; an email is unique within an organization; a re-created
+    account (new sub, same verified email, same organization) signs in as its old profile."""
+    org = f"e2e-{uuid.uuid4().hex[:8]}"
+    unverified_admin = Person(org, ADMIN_EMAIL, str(uuid.uuid4()), email_verified=False)
+    assert http.call("GET", "/api/users/me", unverified_admin).status == 401
+    admin = Person.new(org, email=ADMIN_EMAIL)
+    assert http.call("GET", "/api/users/me", admin).body["role"] == "admin"
+    same_email_elsewhere = Person.new(f"{org}-b", email=ADMIN_EMAIL)
+    assert http.call("GET", "/api/users/me", same_email_elsewhere).body["id"] == same_email_elsewhere.sub
+
+    member = Person.new(org)
+    assert http.call("PATCH", "/api/users/me", member, {"name": "Mia"}).status == 200
+    assert http.call("PATCH", f"/api/users/{member.sub}", admin, {"role": "coordinator"}).status == 200
+    recreated = Person(org, member.email, str(uuid.uuid4()))
+    me = http.call("GET", "/api/users/me", recreated).body
+    assert (me["id"], me["name"], me["role"]) == (member.sub, "Mia", "coordinator")
+    assert sorted(u["id"] for u in http.call("GET", "/api/users", admin).body["items"]) == sorted([admin.sub, member.sub])
+
+
+def test_claims_and_path_ids_outside_the_safe_character_set_over_http(http: Http):
+    org = f"e2e-{uuid.uuid4().hex[:8]}"
+    sub = str(uuid.uuid4())
+    for claims in [(sub, f"{org}#USER#x", None), ("a#b", org, None), (sub, org, "c d"), (sub, "o" * 129, None)]:  # sub, custom:org_id, custom:campus_id
+        user_id, org_id, campus_id = claims
+        reply = http.call("GET", "/api/users/me", token=mint(user_id, "x@tests.example", org_id, campus_id))
+        assert (reply.status, reply.error["code"]) == (401, "unauthorized"), claims
+    member = Person.new(org)
+    reply = http.call("GET", "/api/activities/a%23b", member)
+    assert (reply.status, reply.rules) == (400, ["id_format"])
+    assert http.call("GET", "/api/activities?user_id=a%23b", member).rules == ["id_format"]
+
+
+def test_values_past_dynamodbs_limits_are_4xx_over_http(http: Http):
+    me = Person.new(f"e2e-{uuid.uuid4().hex[:8]}")
+    assert http.call("GET", "/api/activities?from=0001-01-01&to=9999-12-31", me).status == 200
+    progress = {"progress_type": "sign_learned", "item_id": "x"}
+    assert http.call("POST", "/api/user_progress", me, {"data": progress | {"score": 1e-131}}).rules == ["score_out_of_range"]
+    assert http.call("POST", "/api/user_progress", me, {"data": progress | {"item_id": "\U0001f600" * 300}}).rules == ["item_id_max_length"]
+    assert http.call("POST", "/api/contacts", me, {"name": "\u0390" * 200}).status == 201
+    assert http.call("PATCH", "/api/users/me", me, raw=b'{"name": "\\ud800"}').error["code"] == "invalid_json"

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import Http, admin_email
+from tests.e2e.conftest import ADMIN_EMAIL, Http
 from tests.e2e.test_stats_over_http import wait_for
 from tests.helpers import Person
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 def test_book_join_complete_and_count_classes(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin, host, learner = Person.new(org, email=admin_email()), Person.new(org), Person.new(org)
+    admin, host, learner = Person.new(org, email=ADMIN_EMAIL), Person.new(org), Person.new(org)
     when = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     klass = http.call("POST", "/api/classes", host, {"class_type": "individual", "scheduled_at": when, "title": "One to one"})
     assert klass.status == 201 and klass.body["max_participants"] == 1
@@ -38,7 +38,7 @@ def test_book_join_complete_and_count_classes(http: Http):
 
 def test_users_administration_over_http(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin, member = Person.new(org, email=admin_email()), Person.new(org)
+    admin, member = Person.new(org, email=ADMIN_EMAIL), Person.new(org)
     assert http.call("GET", "/api/users/me", member).status == 200
     assert http.call("GET", "/api/users", member).status == 403
     assert http.call("PATCH", f"/api/users/{admin.sub}", member, {"role": "member"}).status == 403
@@ -50,12 +50,12 @@ def test_users_administration_over_http(http: Http):
     assert http.call("PATCH", f"/api/users/{admin.sub}", admin, {"active": False}).status == 403
     assert http.call("PATCH", f"/api/users/{member.sub}", admin, {"active": False}).body["active"] is False
     assert http.call("GET", "/api/users/me", member).status == 403
-    assert http.call("PATCH", f"/api/users/{member.sub}", Person.new(org + "-b", email=admin_email()), {"active": True}).status == 404
+    assert http.call("PATCH", f"/api/users/{member.sub}", Person.new(org + "-b", email=ADMIN_EMAIL), {"active": True}).status == 404
 
 
 def test_tasks_and_class_lifecycle_over_http(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin, host, learner = Person.new(org, email=admin_email()), Person.new(org), Person.new(org)
+    admin, host, learner = Person.new(org, email=ADMIN_EMAIL), Person.new(org), Person.new(org)
     http.call("GET", "/api/users/me", admin)
     for kind, level in [("reading", "easy"), ("audio", "hard"), ("reading", "hard")]:
         assert http.call("POST", "/api/tasks", admin, {"title": f"{kind} {level}", "type": kind, "difficulty": level}).status == 201

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import Http, admin_email
+from tests.e2e.conftest import ADMIN_EMAIL, Http
 from tests.helpers import Person
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,7 @@ def wait_for(check, seconds: float = 5.0):
 
 def test_statistics_follow_writes_edits_and_deletes(http: Http):
     org = f"e2e-{uuid.uuid4().hex[:8]}"
-    admin, mentor = Person.new(org, email=admin_email()), Person.new(org)
+    admin, mentor = Person.new(org, email=ADMIN_EMAIL), Person.new(org)
     created = http.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-02", "activity_type": "meeting", "duration_minutes": 40}).body
     november = lambda who, path="/api/stats/me?year=2026": http.call("GET", path, who).body["months"][10]  # noqa: E731
     assert wait_for(lambda: november(mentor)["activity_count"] == 1)

@@ -79,6 +79,9 @@ def test_a_plain_date_is_that_day_in_the_organization_time_zone(api: Api, member
         ({"version": 3}, "unknown_field"),
         ({"colour": "red"}, "unknown_field"),
         ({"registration_mode": "slow"}, "must_be_one_of"),
+        ({"contact_id": "c#ACT"}, "id_format"),
+        ({"user_id": "u#ACT"}, "id_format"),
+        ({"contact_id": "x" * 129}, "id_format"),
     ],
 )
 def test_create_validation_rules(api: Api, member: Person, fields, rule):
@@ -261,10 +264,34 @@ def test_list_is_newest_first_with_filters_and_a_cursor(api: Api, member: Person
     assert len(page1["items"]) == 3 and [a["id"] for a in page2["items"]] == [ids["2026-10-30"]] and page2["next_cursor"] is None
 
 
-@pytest.mark.parametrize(("query", "rule"), [("limit=0", "greater_than_equal"), ("limit=101", "less_than_equal"), ("from=02-11-2026", "string_pattern_mismatch"), ("status=done", "must_be_one_of"), ("cursor=abc", "cursor_invalid"), ("from=2026-11-05&to=2026-11-01", "date_range_valid"), ("include_deleted=maybe", "bool_parsing")])
+@pytest.mark.parametrize(("query", "rule"), [("limit=0", "greater_than_equal"), ("limit=101", "less_than_equal"), ("from=02-11-2026", "string_pattern_mismatch"), ("status=done", "must_be_one_of"), ("cursor=abc", "cursor_invalid"), ("from=2026-11-05&to=2026-11-01", "date_range_valid"), ("include_deleted=maybe", "bool_parsing"), ("user_id=u%23ACT", "id_format"), ("contact_id=%C3%A9", "id_format")])
 def test_list_refuses_bad_queries(api: Api, coordinator: Person, query: str, rule: str):
     reply = api.call("GET", f"{URL}?{query}", coordinator)
     assert reply.status == 400 and rule in reply.rules
+
+
+@pytest.mark.parametrize("query", ["from=0001-01-01", "to=9999-12-31", "from=0001-01-01&to=9999-12-31", "from=9999-12-31", "to=0001-01-01"])
+def test_list_dates_at_the_ends_of_the_calendar(api: Api, member: Person, coordinator: Person, query: str):
+    create(api, member)
+    for who in (member, coordinator):
+        reply = api.call("GET", f"{URL}?{query}", who)
+        assert reply.status == 200, reply
+
+
+def test_a_cursor_outside_the_lists_dates_is_400(api: Api, member: Person):
+    for day in ("2026-01-05", "2026-01-06", "2026-01-07"):
+        create(api, member, activity_date=day)
+    page = api.call("GET", f"{URL}?limit=1", member).body  # the newest: its cursor lies on 2026-01-07
+    for query in ("to=2026-01-03", "from=2026-01-09"):  # day windows of ±1 that do not reach it
+        reply = api.call("GET", f"{URL}?{query}&cursor={page['next_cursor']}", member)
+        assert (reply.status, reply.rules) == (400, ["cursor_invalid"]), query
+    assert api.call("GET", f"{URL}?from=2026-01-05&cursor={page['next_cursor']}", member).status == 200
+
+
+@pytest.mark.parametrize("activity_date", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:30:00", "0001-01-01"])
+def test_an_activity_date_past_the_calendar_is_400(api: Api, member: Person, activity_date: str):
+    reply = create(api, member, activity_date=activity_date)
+    assert (reply.status, reply.rules) == (400, ["activity_date_valid"])
 
 
 def test_lists_are_served_by_queries_never_scans(api: Api, member: Person, coordinator: Person, monkeypatch):

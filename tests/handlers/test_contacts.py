@@ -13,6 +13,27 @@ def test_create_get_and_list_contacts(api: Api, org_id: str):
     assert api.call("GET", f"/api/contacts/{created.body['id']}", make_user(api, org_id, "coordinator")).body == created.body
 
 
+def test_a_name_that_grows_when_case_folded_fits_the_sort_key(api: Api, org_id: str):
+    """200 characters fit the limit, but `ΐ` folds to three code points (6 bytes): the name's
+    sort key would be 1,237 bytes, over DynamoDB's 1,024."""
+    who = make_user(api, org_id)
+    long_names = ["\u0390" * 200, "\u0390" * 199 + "a", "\ufb03" * 200]
+    for name in [*long_names, "Alfa"]:
+        assert api.call("POST", "/api/contacts", who, {"name": name}).status == 201
+    listed = [c["name"] for c in api.call("GET", "/api/contacts", who).body["items"]]
+    assert listed[0] == "Alfa" and sorted(listed[1:]) == sorted(long_names)
+
+
+def test_a_cursor_with_a_key_over_dynamodbs_size_is_400(api: Api, org_id: str):
+    import base64
+    import json
+
+    who = make_user(api, org_id)
+    forged = {"pk": "x", "sk": "CONTACT", "gsi2pk": f"ORG#{org_id}#CONTACTS", "gsi2sk": "a" * 1025}
+    cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode()
+    assert api.call("GET", f"/api/contacts?cursor={cursor}", who).rules == ["cursor_invalid"]
+
+
 def test_list_is_by_name_with_a_cursor(api: Api, org_id: str):
     who = make_user(api, org_id)
     for name in ["bravo", "Alfa", "charlie"]:

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.helpers import Api, Person, make_user
+from tests.helpers import Api, Person, conflict_transactions, make_user
 from tests.stream_helpers import consume, recorded
 
 
@@ -208,6 +208,40 @@ def test_completing_a_user_activity_is_idempotent_and_counts_once(api: Api, org_
     consume(api, recorded(api.stack, org_id))
     consume(api, recorded(api.stack, org_id))
     assert api.call("GET", "/api/users/me", host).body["total_classes"] == 1
+
+
+@pytest.mark.parametrize(("query", "status", "rule"), [("from=0001-01-01&to=9999-12-31", 200, None), ("from=2026-02-01&to=2026-01-01", 400, "date_range_valid"), ("from=2026-13-01", 400, "date_format"), ("to=9999-12-31", 200, None)])
+def test_class_list_dates(api: Api, org_id: str, query: str, status: int, rule: str | None):
+    host = make_user(api, org_id)
+    book(api, host)
+    reply = api.call("GET", f"/api/classes?{query}", host)
+    assert (reply.status, reply.rules if rule else None) == (status, [rule] if rule else None)
+
+
+@pytest.mark.parametrize("scheduled_at", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+def test_booking_past_the_calendar_is_400(api: Api, org_id: str, scheduled_at: str):
+    reply = book(api, make_user(api, org_id), scheduled_at=scheduled_at)
+    assert reply.status == 400 and reply.rules[0] in ("scheduled_at_valid", "scheduled_at_in_future")
+
+
+def test_completing_a_class_while_its_members_change_is_409_not_500(api: Api, org_id: str, monkeypatch: pytest.MonkeyPatch):
+    admin, learner = make_user(api, org_id, "admin"), make_user(api, org_id)
+    klass = book(api, admin).body
+    api.call("POST", f"/api/classes/{klass['id']}/join", learner)
+    conflict_transactions(monkeypatch, 1)
+    reply = api.call("POST", f"/api/classes/{klass['id']}/complete", admin)
+    assert (reply.status, reply.error["code"]) == (409, "conflict")
+    assert api.call("POST", f"/api/classes/{klass['id']}/complete", admin).body["status"] == "completed"  # trying again finishes it
+
+
+def test_ids_in_bodies_and_queries_are_safe_ids(api: Api, org_id: str):
+    admin = make_user(api, org_id, "admin")
+    klass = api.call("POST", "/api/classes", admin, {"class_type": "grupal", "scheduled_at": "2099-01-01T10:00:00Z"}).body
+    assert api.call("POST", f"/api/classes/{klass['id']}/tasks", admin, {"task_id": "t#TASK"}).rules == ["id_format"]
+    assert api.call("GET", "/api/user-activities?class_id=c%23x", admin).rules == ["id_format"]
+    assert api.call("GET", "/api/user-activities?task_id=" + "t" * 129, admin).rules == ["id_format"]
+    bulk = {"user_ids": [admin.sub, "u#x"], "activity": {"activity_date": "2026-01-05", "activity_type": "meeting"}}
+    assert api.call("POST", "/api/activities/bulk", admin, bulk).rules == ["id_format"]
 
 
 def test_user_activity_queries(api: Api, org_id: str):

@@ -406,3 +406,13 @@ def test_a_body_naming_another_organizations_ids_is_refused(api: Api, stack: Sta
     else:
         assert reply.status in (400, 404), f"{ref.key} with organization B's ids answered {reply.status} {reply.body}"
     assert _snapshot(b.id) == before
+
+
+def test_a_claim_that_would_address_another_partition_is_401(api: Api, org_id: str):
+    """Keys join ids with `#`: the organization `o#USER#u` lists its activities from GSI2
+    `ORG#o#USER#u#ACT`, which is user u's own activity partition (GSI1) of organization o."""
+    victim = make_user(api, org_id)
+    assert api.call("POST", "/api/activities", victim, {"activity_date": "2026-01-05", "activity_type": "meeting"}).status == 201
+    intruder = Person(f"{org_id}#USER#{victim.sub}", "admin@tests.example", str(uuid.uuid4()))  # admin of "their" organization
+    reply = api.call("GET", "/api/activities", intruder)
+    assert (reply.status, reply.error["code"]) == (401, "unauthorized"), reply

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -18,6 +19,33 @@ def me(org_id: str) -> Person:
 
 def upsert(api: Api, who: Person, **data):
     return api.call("POST", URL, who, {"data": data})
+
+
+def test_item_id_is_bounded_in_bytes_as_its_sort_key_is(api: Api, me: Person):
+    """512 characters of 4 bytes are 2,048 bytes, twice what DynamoDB holds in a sort key."""
+    assert upsert(api, me, progress_type="zone_checkin", item_id="\U0001f600" * 250).status == 200  # 1,000 bytes
+    too_long = "\U0001f600" * 251
+    assert upsert(api, me, progress_type="zone_checkin", item_id=too_long).rules == ["item_id_max_length"]
+    for method, path in [("GET", f"{URL}?progress_type=zone_checkin&item_id={too_long}"), ("DELETE", f"{URL}/by-item?progress_type=zone_checkin&item_id={'a' * 3000}")]:
+        reply = api.call(method, path, me)
+        assert (reply.status, reply.rules) == (400, ["item_id_max_length"]), method
+
+
+@pytest.mark.parametrize(("score", "stored"), [(1e-130, True), (-9.99e125, True), (12345678901234567890123456789012345678, True), (10**50, True), (0.0, True), (1e-131, False), (5e-324, False), (1e126, False), (123456789012345678901234567890123456789, False)])
+def test_a_score_is_what_dynamodb_can_store(api: Api, me: Person, score: float, stored: bool):
+    reply = upsert(api, me, progress_type="sign_learned", item_id="scored", score=score)
+    assert (reply.status, reply.rules if not stored else []) == ((200, []) if stored else (400, ["score_out_of_range"]))
+
+
+@pytest.mark.parametrize("character", ["\u00e9", "\U0001f600"])
+def test_metadata_that_grows_past_400_kb_when_stored_is_400_and_writes_nothing(api: Api, me: Person, character: str):
+    """The body is under 256 KiB, but metadata is stored as JSON text with non-ASCII escaped:
+    `é` becomes 6 bytes, an emoji 12."""
+    raw = json.dumps({"data": {"progress_type": "sign_learned", "item_id": "big", "metadata": {"text": character * (200_000 // len(character.encode()))}}}, ensure_ascii=False).encode()
+    assert len(raw) < 256 * 1024
+    reply = api.call("POST", URL, me, raw=raw)
+    assert (reply.status, reply.rules) == (400, ["item_too_large"])
+    assert api.call("GET", f"{URL}?progress_type=sign_learned&item_id=big", me).body["count"] == 0
 
 
 def test_upsert_creates_a_row_with_the_dto_of_the_seed(api: Api, me: Person):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+import uuid
+
+import pytest
 
 from activity_tracker.repository import organizations, users
-from tests.helpers import Api, Person
+from tests.helpers import Api, Person, conflict_transactions
 
 
 def test_first_request_creates_member_and_organization_with_defaults(api: Api, org_id: str):
@@ -23,12 +26,99 @@ def test_admin_emails_make_admins_case_insensitively(api: Api, org_id: str):
     assert api.call("GET", "/api/users/me", Person.new(org_id + "x", email="ADMIN@tests.example")).body["role"] == "admin"
 
 
-def test_email_is_unique_across_the_system(api: Api, org_id: str):
+def test_an_email_is_unique_within_an_organization_not_across_them(api: Api, org_id: str):
     first = Person.new(org_id)
     assert api.call("GET", "/api/users/me", first).status == 200
-    same_email_elsewhere = Person(org_id + "-b", first.email.upper(), "another-sub")
-    reply = api.call("GET", "/api/users/me", same_email_elsewhere)
-    assert reply.status == 409 and reply.error["code"] == "conflict"
+    elsewhere = Person(org_id + "-b", first.email.upper(), str(uuid.uuid4()))
+    other = api.call("GET", "/api/users/me", elsewhere)
+    assert other.status == 200 and (other.body["id"], other.body["organization_id"], other.body["email"]) == (elsewhere.sub, org_id + "-b", first.email)
+    assert api.call("GET", "/api/users/me", first).body["id"] == first.sub  # the first one keeps theirs
+
+
+def test_an_unverified_email_cannot_sign_in_or_make_an_admin(api: Api, org_id: str):
+    for email in ("admin@tests.example", "someone@tests.example"):
+        unverified = Person(org_id, email, str(uuid.uuid4()), email_verified=False)
+        reply = api.call("GET", "/api/users/me", unverified)
+        assert (reply.status, reply.error["code"]) == (401, "unauthorized")
+        assert users.get(org_id, unverified.sub) is None
+    # once verified, the same account signs in (ADMIN_EMAILS applies to a verified address only)
+    verified = Person(org_id, "admin@tests.example", str(uuid.uuid4()))
+    assert api.call("GET", "/api/users/me", verified).body["role"] == "admin"
+    # an existing user whose token carries an unverified (e.g. pending) email still gets in, unchanged
+    pending = Person(org_id, "new-address@tests.example", verified.sub, email_verified=False)
+    me = api.call("GET", "/api/users/me", pending)
+    assert (me.status, me.body["email"], me.body["role"]) == (200, "admin@tests.example", "admin")
+
+
+def test_an_unverified_email_does_not_lock_out_its_owner(api: Api, org_id: str):
+    squatter = Person(org_id, "owner@tests.example", str(uuid.uuid4()), email_verified=False)
+    assert api.call("GET", "/api/users/me", squatter).status == 401
+    owner = Person(org_id, "owner@tests.example", str(uuid.uuid4()))
+    assert api.call("GET", "/api/users/me", owner).body["id"] == owner.sub
+
+
+def test_a_recreated_account_takes_over_its_profile_with_role_and_history(api: Api, org_id: str):
+    old = Person.new(org_id)
+    assert api.call("GET", "/api/users/me", old).status == 200
+    users.update_fields(users.get(org_id, old.sub), {"role": "coordinator", "total_classes": 3})
+    contact = api.call("POST", "/api/contacts", old, {"name": "Kari"}).body
+    activity = api.call("POST", "/api/activities", old, {"activity_date": "2026-01-05", "activity_type": "meeting", "contact_id": contact["id"]}).body
+
+    recreated = Person(org_id, old.email.upper(), str(uuid.uuid4()))  # new Cognito sub, same verified email
+    for _ in range(2):  # the link is written once, then followed
+        me = api.call("GET", "/api/users/me", recreated)
+        assert me.status == 200
+        assert (me.body["id"], me.body["role"], me.body["total_classes"], me.body["email"]) == (old.sub, "coordinator", 3, old.email)
+    listed = api.call("GET", "/api/activities", recreated).body["items"]
+    assert [a["id"] for a in listed] == [activity["id"]]
+    assert [u["id"] for u in api.call("GET", "/api/users", recreated).body["items"]] == [old.sub]
+    # the link is no user of its own: it cannot be named as one
+    assert api.call("POST", "/api/activities", recreated, {"activity_date": "2026-01-06", "activity_type": "meeting", "user_id": recreated.sub}).status == 404
+    assert users.get(org_id, recreated.sub).id == old.sub
+
+
+def test_a_recreated_account_of_a_deactivated_user_stays_deactivated(api: Api, org_id: str):
+    old = Person.new(org_id)
+    api.call("GET", "/api/users/me", old)
+    users.update_fields(users.get(org_id, old.sub), {"active": False})
+    reply = api.call("GET", "/api/users/me", Person(org_id, old.email, str(uuid.uuid4())))
+    assert (reply.status, reply.error["code"]) == (403, "forbidden")
+
+
+def test_concurrent_first_requests_of_a_recreated_account_link_it_once(api: Api, org_id: str):
+    old = Person.new(org_id)
+    api.call("GET", "/api/users/me", old)
+    recreated = Person(org_id, old.email, str(uuid.uuid4()))
+    results: list[tuple[int, str]] = []
+
+    def sign_in() -> None:
+        reply = api.call("GET", "/api/users/me", recreated)
+        results.append((reply.status, reply.body.get("id", "")))
+
+    threads = [threading.Thread(target=sign_in) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [(200, old.sub)] * 6
+
+
+def test_a_first_sign_in_that_meets_a_transaction_conflict_is_retried(api: Api, org_id: str, monkeypatch: pytest.MonkeyPatch):
+    """DynamoDB cancels a transaction that races another on the same items (the app's parallel
+    start-up requests): TransactionConflict. The sign-in tries again instead of answering 500."""
+    conflicts = conflict_transactions(monkeypatch, 2)  # the first two transactions are cancelled
+    who = Person.new(org_id)
+    reply = api.call("GET", "/api/users/me", who)
+    assert (reply.status, reply.body["id"]) == (200, who.sub) and conflicts == [0]
+
+
+def test_a_first_sign_in_conflicting_on_every_attempt_answers_503_with_retry_after(api: Api, org_id: str, monkeypatch: pytest.MonkeyPatch):
+    conflict_transactions(monkeypatch, 50)
+    who = Person.new(org_id)
+    reply = api.call("GET", "/api/users/me", who)
+    assert (reply.status, reply.error["code"], reply.headers.get("retry-after")) == (503, "service_unavailable", "1")
+    monkeypatch.undo()
+    assert api.call("GET", "/api/users/me", who).status == 200, "the same request, sent again, signs in"
 
 
 def test_concurrent_first_requests_create_one_user_and_one_organization(api: Api, org_id: str):
@@ -69,6 +159,16 @@ def test_patch_me_refuses_server_owned_and_invalid_fields(api: Api, org_id: str)
         reply = api.call("PATCH", "/api/users/me", who, body)
         assert (reply.status, reply.rules) == (400, [rule]), body
     assert api.call("GET", "/api/users/me", who).body["role"] == "member"
+
+
+def test_patch_me_takes_only_an_https_image_url(api: Api, org_id: str):
+    who = Person.new(org_id)
+    assert api.call("PATCH", "/api/users/me", who, {"image": "https://cdn.example.org/me.png"}).status == 200
+    for url in ("javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "http://cdn.example.org/me.png", "https://cdn.example.org/" + "a" * 2048):
+        reply = api.call("PATCH", "/api/users/me", who, {"image": url})
+        assert reply.status == 400 and reply.rules in (["image_https_url"], ["string_too_long"]), url
+    assert api.call("GET", "/api/users/me", who).body["image"] == "https://cdn.example.org/me.png"
+    assert api.call("PATCH", "/api/users/me", who, {"image": None}).body["image"] is None
 
 
 def test_inactive_user_gets_403_everywhere(api: Api, org_id: str):

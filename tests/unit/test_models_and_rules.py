@@ -57,3 +57,35 @@ def test_times_are_utc_with_z_and_milliseconds():
 
     moment = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone(timedelta(hours=1)))
     assert iso(moment) == "2026-01-02T02:04:05.678Z"
+
+
+@pytest.mark.parametrize(
+    ("url", "valid"),
+    [
+        ("https://cdn.example.org/u/1.png", True),
+        ("HTTPS://cdn.example.org/a%20b.png?size=2#x", True),
+        ("http://localhost:3000/a.png", True),
+        ("http://127.0.0.1/a.png", True),
+        ("http://[::1]/a.png", True),
+        ("javascript:alert(1)", False),
+        ("JavaScript://%0aalert(1)", False),
+        ("data:image/png;base64,AAAA", False),
+        ("file:///etc/passwd", False),
+        ("http://cdn.example.org/a.png", False),
+        ("//cdn.example.org/a.png", False),
+        ("https://", False),
+        ("https:///a.png", False),
+        ("https://user:secret@cdn.example.org/a.png", False),
+        ("https://cdn.example.org/a b.png", False),
+        ("https://cdn.example.org/\u00e9.png", False),
+        ("https://cdn.example.org:99999/a.png", False),
+        ("https://[::1/a.png", False),
+        ("https://cdn.example.org/" + "a" * 2030, False),
+    ],
+)
+def test_a_profile_image_is_an_https_url(url: str, valid: bool):
+    from activity_tracker.models.user import is_image_url
+
+    assert is_image_url(url) is valid
+    if not valid and len(url) <= 2048:
+        assert rules_of(MePatch, {"image": url}) == ["image_https_url"]

@@ -110,3 +110,14 @@ def test_boto3_reaches_dynamodb_local_and_moto_through_their_own_endpoints(aws):
     assert boto3.client("dynamodb").meta.endpoint_url == boto3.client("dynamodbstreams").meta.endpoint_url == aws.dynamodb
     assert boto3.client("s3").meta.endpoint_url == boto3.client("sqs").meta.endpoint_url == aws.aws != aws.dynamodb
     assert "Jetty" in boto3.client("dynamodb").list_tables()["ResponseMetadata"]["HTTPHeaders"]["server"], "DynamoDB Local, not moto"
+
+
+def test_the_user_pool_verifies_email_changes_and_can_close_sign_up(stack: Stack):
+    """The API trusts `email` only when `email_verified` is true, so the ID token must carry it, and
+    a changed email must not take effect before it is verified."""
+    pool = stack.resources["UserPool"]["Properties"]
+    assert pool["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"] == ["email"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] == {"Fn::If": ["SignUpClosed", True, False]}
+    assert stack.doc["Parameters"]["AdminCreateUserOnly"]["Default"] == "true"
+    assert pool["MfaConfiguration"] in ("OPTIONAL", "ON") and "SOFTWARE_TOKEN_MFA" in pool["EnabledMfas"]
+    assert "email_verified" in stack.resources["UserPoolClient"]["Properties"]["ReadAttributes"]

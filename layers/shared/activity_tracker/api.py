@@ -17,7 +17,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from activity_tracker.errors import DomainError, InvalidJson, PayloadTooLarge, ServiceUnavailable, Unauthorized, is_transient
+from activity_tracker.errors import DomainError, InvalidJson, PayloadTooLarge, ServiceUnavailable, Unauthorized, ValidationFailed, is_transient
+from activity_tracker.keys import SAFE_ID_RULE, is_safe_id
 from activity_tracker.settings import get_settings
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
@@ -28,7 +29,7 @@ class Caller:
     """Who calls, from the verified JWT claims. Roles are never taken from the token."""
 
     user_id: str
-    email: str
+    email: str  # lower-case, and only when `email_verified` is true; "" otherwise
     org_id: str
     campus_id: str | None
 
@@ -64,7 +65,28 @@ class Request:
             raise InvalidJson("The body is not valid JSON.") from None
         if not isinstance(value, dict):
             raise InvalidJson("The body must be a JSON object.")
+        if b"\\u" in data and _holds_lone_surrogate(value):
+            raise InvalidJson("The body holds an escaped lone surrogate (\\ud800 .. \\udfff), which is no Unicode text.")
         return value
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a parsed body holds a string that is not valid Unicode: JSON lets `"\\ud800"` through,
+    and such a string can neither be stored as UTF-8 nor answered as valid JSON."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def check_body_size(event: dict[str, Any]) -> None:
@@ -79,18 +101,31 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+MAX_EMAIL_BYTES = 254  # RFC 5321's limit for an address; it goes into the email guard's key
+
+
 def caller_from_event(event: dict[str, Any]) -> Caller:
+    """The caller from the claims. `sub`, `custom:org_id` and `custom:campus_id` go into keys joined
+    with `#`: one outside the safe character set could address another partition, so it is 401."""
     context = event.get("requestContext") or {}
     claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
-    user_id, org_id = claims.get("sub"), claims.get("custom:org_id")
+    user_id, org_id, campus_id = claims.get("sub"), claims.get("custom:org_id"), claims.get("custom:campus_id") or None
     if not user_id or not org_id:
         raise Unauthorized("The token lacks the sub or custom:org_id claim.")
-    return Caller(
-        user_id=str(user_id),
-        email=str(claims.get("email") or "").strip().lower(),
-        org_id=str(org_id),
-        campus_id=str(claims["custom:campus_id"]) if claims.get("custom:campus_id") else None,
-    )
+    if not is_safe_id(user_id) or not is_safe_id(org_id) or (campus_id is not None and not is_safe_id(campus_id)):
+        raise Unauthorized(f"The token's sub, custom:org_id and custom:campus_id must be {SAFE_ID_RULE} characters.")
+    # API Gateway passes every claim as a string ("true"); a decoded token has the boolean
+    verified = claims.get("email_verified") in (True, "true")
+    email = str(claims.get("email") or "").strip().lower()
+    return Caller(user_id=user_id, email=email if verified and len(email.encode()) <= MAX_EMAIL_BYTES else "", org_id=org_id, campus_id=campus_id)
+
+
+def check_path(path: dict[str, str]) -> None:
+    """400 for a path id that could not be one of ours: ids go into keys joined with `#`."""
+    bad = [name for name, value in path.items() if not is_safe_id(value)]
+    if bad:
+        message = f"must be {SAFE_ID_RULE} characters"
+        raise ValidationFailed("The path names no valid id.", [{"field": f"path.{name}", "rule": "id_format", "message": message} for name in bad])
 
 
 def _json_default(value: Any) -> Any:
@@ -144,6 +179,7 @@ def endpoint(
                 query=dict(event.get("queryStringParameters") or {}),
                 path=dict(event.get("pathParameters") or {}),
             )
+            check_path(request.path)
             from activity_tracker import access  # imported on first call, after the module is loaded
 
             user = access.current_user(caller)

@@ -1,6 +1,22 @@
-"""Every key format of the single table, in one place (see docs/data-model.md)."""
+"""Every key format of the single table, in one place (see docs/data-model.md).
+
+Keys join ids with `#`, so an id that reaches a key must never hold one: every id from a token's
+claims, a path, a query or a body is made of `SAFE_ID` characters (API.md), checked where it is
+read (`api.py` for claims and paths, `models.base.Id` for queries and bodies).
+"""
 
 from __future__ import annotations
+
+import re
+
+SAFE_ID_MAX_BYTES = 128
+SAFE_ID = re.compile(rf"[A-Za-z0-9._@-]{{1,{SAFE_ID_MAX_BYTES}}}")  # ASCII only: characters are bytes
+SAFE_ID_RULE = "letters, digits, '-', '_', '.' or '@', at most 128"
+
+
+def is_safe_id(value: object) -> bool:
+    """Whether `value` may go into a key: it cannot hold `#` or address another partition."""
+    return isinstance(value, str) and SAFE_ID.fullmatch(value) is not None
 
 
 def org_pk(org_id: str) -> str:
@@ -21,8 +37,9 @@ def users_of_org(org_id: str) -> str:
     return f"ORG#{org_id}#USERS"
 
 
-def email_pk(email: str) -> str:
-    return f"EMAIL#{email.lower()}"
+def email_guard(org_id: str, email: str) -> str:
+    """An email is unique within an organization: the guard names the user holding it there."""
+    return f"ORG#{org_id}#EMAIL#{email.lower()}"
 
 
 EMAIL_SK = "EMAIL"
@@ -100,8 +117,18 @@ CONTACT_SK = "CONTACT"
 
 
 def contacts_of_org(org_id: str) -> str:
-    """GSI2 partition: the organization's contacts, sorted by `lower-case name#id`."""
+    """GSI2 partition: the organization's contacts, sorted by `contact_by_name`."""
     return f"ORG#{org_id}#CONTACTS"
+
+
+def contact_by_name(name: str, contact_id: str) -> str:
+    """GSI2 sort key `case-folded name#id`. Case folding can triple a name's bytes (`ΐ` folds to
+    three code points), so the name part is cut to fit DynamoDB's 1,024-byte sort key: names
+    that share their first ~980 bytes sort by id."""
+    from activity_tracker.limits import SORT_KEY_MAX_BYTES, truncate_utf8
+
+    suffix = f"#{contact_id}"
+    return truncate_utf8(name.casefold(), SORT_KEY_MAX_BYTES - len(suffix.encode())) + suffix
 
 
 # --- learning platform (issue 6)

@@ -25,9 +25,10 @@ from activity_tracker.models.activity import (
     SyncRequest,
     activity_dto,
 )
-from activity_tracker.models.base import parse
+from activity_tracker.models.base import check_date_range, parse
 from activity_tracker.pagination import collect, cursor_key, decode_cursor
 from activity_tracker.repository import activities as repo
+from activity_tracker.repository import users
 from activity_tracker.repository.batch import get_many
 from activity_tracker.repository.contacts import ContactItem
 from activity_tracker.repository.organizations import OrganizationItem
@@ -88,7 +89,7 @@ def _suspected_duplicates(state: dict[str, Any]) -> list[dict[str, str]]:
     first, last = rules.local_day_window(state["local_date"], 1)
     wide_from, wide_to = rules.local_day_window(state["local_date"], 2)
     partition = keys.activities_of_contact(state["organization_id"], state["contact_id"])
-    found = repo.query(repo.ActivityItem.by_contact, partition, wide_from, wide_to, None, 100, None)
+    found = repo.query(repo.ActivityItem.by_contact, partition, repo.by_date(wide_from, wide_to), None, 100, None)
     return [{"code": "suspected_duplicate", "activity_id": item.id} for item in found if first <= item.local_date <= last and not item.deleted_at and item.id != state["id"]]
 
 
@@ -120,7 +121,7 @@ def register(org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, u
         return _existing(org_id, holder), [], False
     if not contact_ok:
         raise _contact_missing()
-    if target != author.id and not bulk and get_many([(UserItem, keys.user_pk(org_id, target), keys.PROFILE_SK)]) == {}:
+    if target != author.id and not bulk and not any(users.is_profile(found) for found in get_many([(UserItem, keys.user_pk(org_id, target), keys.PROFILE_SK)]).values()):
         raise NotFound("user")
     state = _new_state(org, author, target, body, bulk=bulk, moment_now=now())
     warnings = _suspected_duplicates(state)
@@ -162,8 +163,7 @@ def list_activities(request: Request, user: Any) -> dict[str, Any]:
         raise Forbidden("Only a coordinator or admin may list deleted activities.")
     if not reviewer and query.user_id not in (None, user.id):
         raise Forbidden("You may list only your own activities.")
-    if query.from_ and query.to and query.from_ > query.to:
-        raise ValidationFailed("The request is not valid.", [rules.detail("query.from", "date_range_valid", "from must not be after to")])
+    check_date_range(query.from_, query.to)
     user_id = query.user_id or (None if reviewer else user.id)
     item = repo.ActivityItem
     index: GlobalSecondaryIndex[repo.ActivityItem]
@@ -192,11 +192,12 @@ def list_activities(request: Request, user: Any) -> dict[str, Any]:
     for part in filters:
         condition = part if condition is None else condition & part
     name = index.Meta.index_name
-    start = decode_cursor(query.cursor, ("pk", "sk", f"{name}pk", f"{name}sk"), (f"{name}pk", partition))
     # activity_date is UTC: widen the key range by a day each side, the filter on local_date is exact.
     date_from = rules.local_day_window(query.from_, 1)[0] if query.from_ else None
     date_to = rules.local_day_window(query.to, 1)[1] if query.to else None
-    found = repo.query(index, partition, date_from, date_to, condition, query.limit, start)
+    dates = repo.by_date(date_from, date_to)
+    start = decode_cursor(query.cursor, ("pk", "sk", f"{name}pk", f"{name}sk"), (f"{name}pk", partition), (f"{name}sk", dates))
+    found = repo.query(index, partition, dates, condition, query.limit, start)
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, name))
     return {"items": [activity_dto(it) for it in items], "next_cursor": cursor}
 
@@ -350,7 +351,7 @@ def bulk_register(request: Request, user: Any) -> Response:
     activity = parse(BulkActivity, body.activity, prefix="activity.")
     org_id = request.caller.org_id
     wanted = [(UserItem, keys.user_pk(org_id, uid), keys.PROFILE_SK) for uid in dict.fromkeys(body.user_ids) if isinstance(uid, str) and uid]
-    members = {key[0] for key in get_many(wanted)}
+    members = {key[0] for key, found in get_many(wanted).items() if users.is_profile(found)}  # not a re-created account's link
     results, seen = [], set()
     for user_id in body.user_ids:
         try:

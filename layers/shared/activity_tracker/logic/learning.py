@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.expressions.condition import Condition
 
 from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import iso, new_id, now, now_iso
 from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed, is_transient, rule_violation
+from activity_tracker.models.base import check_date_range
 from activity_tracker.models.learning import (
     AttachTask,
     ClassCreate,
@@ -28,11 +28,11 @@ from activity_tracker.models.learning import (
     user_activity_dto,
 )
 from activity_tracker.models.user import user_dto
-from activity_tracker.pagination import collect, cursor_key, decode_cursor, start_key
+from activity_tracker.pagination import SortRange, collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import learning as repo
 from activity_tracker.repository import users
 from activity_tracker.repository.learning import ClassItem, TaskItem, UserActivityItem
-from activity_tracker.repository.table import transaction
+from activity_tracker.repository.table import cancellation_codes, transaction
 from activity_tracker.vocabulary import CONTENT_ROLES, USER_LISTING_ROLES
 
 OPEN_STATUSES = ("pending", "scheduled")
@@ -111,13 +111,14 @@ def get_task(request: Request, user: Any) -> dict[str, Any]:
 def _scheduled_at(raw: str) -> str:
     try:
         moment = datetime.fromisoformat(raw)
-    except ValueError:
+        utc = moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves it past year 9999
         raise ValidationFailed("The request is not valid.", _detail("scheduled_at", "scheduled_at_valid", "scheduled_at must be an ISO 8601 date-time")) from None
-    if moment.tzinfo is None:
+    if utc is None:
         raise ValidationFailed("The request is not valid.", _detail("scheduled_at", "scheduled_at_valid", "scheduled_at needs a time zone (Z or an offset)"))
-    if moment < now():
+    if utc < now():
         raise ValidationFailed("The request is not valid.", _detail("scheduled_at", "scheduled_at_in_future", "a class is booked for a time to come"))
-    return iso(moment.astimezone(UTC))
+    return iso(utc)
 
 
 def _class(request: Request) -> ClassItem:
@@ -154,22 +155,13 @@ def book_class(request: Request, user: Any) -> Response:
 
 def list_classes(request: Request, user: Any) -> dict[str, Any]:
     query: ClassListQuery = request.params
+    check_date_range(query.from_, query.to)
     partition = keys.classes_of_org(request.caller.org_id)
-    start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition))
-    range_key: Condition | None
-    if query.from_ and query.to:
-        range_key = ClassItem.gsi2sk.between(query.from_, query.to + "~")
-    elif query.from_:
-        range_key = ClassItem.gsi2sk >= query.from_
-    elif query.to:
-        range_key = ClassItem.gsi2sk <= query.to + "~"
-    else:
-        range_key = None
-    if start is not None and ((query.from_ and start["gsi2sk"] < query.from_) or (query.to and start["gsi2sk"] > query.to + "~")):
-        raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
+    scheduled = SortRange(low=query.from_, high=query.to + "~" if query.to else None)  # `scheduled_at#id`, UTC days
+    start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition), ("gsi2sk", scheduled))
     condition = ClassItem.status == query.status if query.status else None
     found = ClassItem.by_organization.query(
-        partition, range_key, filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start)
+        partition, scheduled.condition(ClassItem.gsi2sk), filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start)
     )
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [class_dto(it) for it in items], "next_cursor": cursor}
@@ -238,12 +230,19 @@ def join_class(request: Request, user: Any) -> dict[str, Any]:
 
 
 def _each_member_activity(klass: ClassItem, actions: list[Any]) -> None:
-    """Apply `actions` to every member's user activity, in transactions of at most 100 writes."""
+    """Apply `actions` to every member's user activity, in transactions of at most 100 writes.
+    Each step is idempotent, so a transaction that met a concurrent one (another attach or
+    complete of the same class) answers 409 and the client may simply try again."""
     targets = [UserActivityItem(keys.user_pk(klass.organization_id, uid), keys.user_activity_sk(klass.id, ua_id)) for uid, ua_id in sorted(_members(klass).items())]
     for start in range(0, len(targets), MAX_TRANSACTION):
-        with transaction() as tx:
-            for target in targets[start : start + MAX_TRANSACTION]:
-                tx.update(target, actions=actions, condition=UserActivityItem.pk.exists())
+        try:
+            with transaction() as tx:
+                for target in targets[start : start + MAX_TRANSACTION]:
+                    tx.update(target, actions=actions, condition=UserActivityItem.pk.exists())
+        except TransactWriteError as error:
+            if "TransactionConflict" in cancellation_codes(error):
+                raise Conflict("The class's members were being changed at the same time; try again.") from None
+            raise
 
 
 def attach_task(request: Request, user: Any) -> dict[str, Any]:
@@ -273,16 +272,14 @@ def complete_class(request: Request, user: Any) -> dict[str, Any]:
 def list_user_activities(request: Request, user: Any) -> dict[str, Any]:
     query: UserActivityListQuery = request.params
     partition = keys.user_pk(request.caller.org_id, user.id)
-    start = decode_cursor(query.cursor, ("pk", "sk"), ("pk", partition))
+    prefix = SortRange(prefix=keys.user_activities_of_class(query.class_id) if query.class_id else keys.USER_ACTIVITIES_PREFIX)
+    start = decode_cursor(query.cursor, ("pk", "sk"), ("pk", partition), ("sk", prefix))
     condition = None
     for attribute, value in ((UserActivityItem.completed, query.completed), (UserActivityItem.role, query.role), (UserActivityItem.task_id, query.task_id)):
         if value is not None:
             part = attribute == value
             condition = part if condition is None else condition & part
-    prefix = keys.user_activities_of_class(query.class_id) if query.class_id else keys.USER_ACTIVITIES_PREFIX
-    if start is not None and not start["sk"].startswith(prefix):  # DynamoDB refuses a start key outside the key condition
-        raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
-    found = UserActivityItem.query(partition, UserActivityItem.sk.startswith(prefix), filter_condition=condition, limit=query.limit, page_size=100, last_evaluated_key=start_key(start))
+    found = UserActivityItem.query(partition, prefix.condition(UserActivityItem.sk), filter_condition=condition, limit=query.limit, page_size=100, last_evaluated_key=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, None))
     return {"items": [user_activity_dto(it) for it in items], "next_cursor": cursor}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from activity_tracker.api import Request
+from activity_tracker.errors import rule_violation
+from activity_tracker.limits import ITEM_MAX_BYTES, item_size
 from activity_tracker.models.user_progress import ProgressDeleteQuery, ProgressListQuery, progress_dto
 from activity_tracker.repository import user_progress as repo
 
@@ -22,17 +24,12 @@ def list_rows(request: Request, user: Any) -> dict[str, Any]:
 
 def upsert(request: Request, user: Any) -> dict[str, Any]:
     data = request.body.data
-    item = repo.upsert(
-        request.caller.org_id,
-        user.id,
-        request.caller.campus_id,
-        data.progress_type,
-        data.item_id,
-        data.kept_value(),
-        data.kept_score(),
-        data.metadata,
-    )
-    return progress_dto(item)
+    row = repo.new_row(request.caller.org_id, user.id, request.caller.campus_id, data.progress_type, data.item_id, data.kept_value(), data.kept_score(), data.metadata)
+    # metadata is stored as JSON text with non-ASCII escaped (`é` as `\u00e9`, 6 bytes; an emoji 12):
+    # a body under 256 KiB can make a row over DynamoDB's 400 KB
+    if item_size(row.serialize()) > ITEM_MAX_BYTES:
+        raise rule_violation("data", "item_too_large", "Stored, this row would be over DynamoDB's 400 KB item limit (metadata is kept as JSON text, where a non-ASCII character takes up to 12 bytes).")
+    return progress_dto(repo.upsert(row))
 
 
 def delete_by_item(request: Request, user: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel
+from activity_tracker.models.base import Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel
 
 TASK_FIELDS = ("id", "organization_id", "title", "content", "answer", "description", "type", "difficulty", "created_by_user_id", "created_at", "updated_at")
 CLASS_FIELDS = ("id", "organization_id", "host_id", "class_type", "max_participants", "current_participants", "participant_ids", "status", "scheduled_at", "title", "task_ids", "created_at", "updated_at")  # fmt: skip
@@ -55,19 +55,19 @@ class ClassCreate(RequestModel):
 
 class ClassListQuery(PageQuery):
     status: Literal["pending", "scheduled", "completed", "cancelled"] | None = None
-    from_: str | None = Field(None, alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")
-    to: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    from_: IsoDate | None = Field(None, alias="from")
+    to: IsoDate | None = None
 
 
 class AttachTask(RequestModel):
-    task_id: str = Field(min_length=1, max_length=64)
+    task_id: Id
 
 
 class UserActivityListQuery(PageQuery):
     completed: bool | None = None
     role: Literal["anfitrion", "participante"] | None = None
-    class_id: str | None = Field(None, min_length=1, max_length=64)
-    task_id: str | None = Field(None, min_length=1, max_length=64)
+    class_id: Id | None = None
+    task_id: Id | None = None
 
 
 TaskType = Literal["exam", "audio", "video", "reading"]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from activity_tracker.models.base import Page, RequestModel, ResponseModel
 from activity_tracker.vocabulary import Newsletter, Nivel, Role
+
+IMAGE_URL_MAX_LENGTH = 2048
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 USER_FIELDS = ("id", "email", "name", "image", "localidad", "telefono", "nivel", "active", "newsletter", "total_classes", "role", "organization_id", "created_at", "updated_at")
 
@@ -18,11 +22,36 @@ class MePatch(RequestModel):
     server_owned = frozenset({"id", "email", "active", "total_classes", "role", "organization_id", "created_at", "updated_at"})
 
     name: str | None = Field(None, max_length=200)
-    image: str | None = Field(None, max_length=2048)
+    image: str | None = Field(None, max_length=IMAGE_URL_MAX_LENGTH, description="An https URL (http only for localhost).")
     localidad: str | None = Field(None, max_length=200)
     telefono: str | None = Field(None, max_length=50)
     nivel: Nivel = "inicial"
     newsletter: Newsletter = "no"
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, url: str | None) -> str | None:
+        if url is not None and not is_image_url(url):
+            raise PydanticCustomError("image_https_url", "image must be an https URL (http only for localhost) of printable ASCII, percent-encoded")
+        return url
+
+
+def is_image_url(url: str) -> bool:
+    """An https URL with a host (http for a loopback host, in development), without credentials,
+    spaces, control or non-ASCII characters. Apps render it: never `javascript:`, `data:` or `file:`."""
+    from urllib.parse import urlsplit
+
+    if not url or len(url) > IMAGE_URL_MAX_LENGTH or not all("!" <= ch <= "~" for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        return False
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    if not host or parts.username is not None or parts.password is not None:
+        return False
+    return scheme == "https" or (scheme == "http" and host in LOOPBACK_HOSTS)
 
 
 class UserOut(ResponseModel):

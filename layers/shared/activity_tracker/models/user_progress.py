@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from activity_tracker import keys
+from activity_tracker.limits import SORT_KEY_MAX_BYTES, storable_number, utf8_size
 from activity_tracker.models.base import QueryModel, RequestModel, ResponseModel
 from activity_tracker.vocabulary import ProgressType
 
 ITEM_ID_MAX_LENGTH = 512
-# DynamoDB numbers hold 38 significant digits, magnitudes up to 9.99e125.
-SCORE_MAX_MAGNITUDE = 1e125
+# item_id is the end of the row's sort key `PROGRESS#<type>#<item_id>`, which DynamoDB holds to 1,024 bytes
+ITEM_ID_MAX_BYTES = SORT_KEY_MAX_BYTES - max(utf8_size(keys.progress_sk(kind, "")) for kind in get_args(ProgressType))
+
+
+def _bounded_item_id(item_id: str) -> str:
+    if len(item_id) > ITEM_ID_MAX_LENGTH or utf8_size(item_id) > ITEM_ID_MAX_BYTES:
+        raise PydanticCustomError("item_id_max_length", f"item_id must be at most {ITEM_ID_MAX_LENGTH} characters and {ITEM_ID_MAX_BYTES} bytes in UTF-8")
+    return item_id
 
 
 class ProgressInput(RequestModel):
@@ -32,9 +39,7 @@ class ProgressInput(RequestModel):
         item_id = item_id.strip()
         if not item_id:
             raise PydanticCustomError("item_id_required", "item_id must be a non-empty string")
-        if len(item_id) > ITEM_ID_MAX_LENGTH:
-            raise PydanticCustomError("item_id_max_length", f"item_id must be at most {ITEM_ID_MAX_LENGTH} characters")
-        return item_id
+        return _bounded_item_id(item_id)
 
     @field_validator("metadata")
     @classmethod
@@ -46,8 +51,8 @@ class ProgressInput(RequestModel):
     @field_validator("score")
     @classmethod
     def _score(cls, score: Any) -> Any:
-        if _is_number(score) and (not math.isfinite(score) or abs(score) > SCORE_MAX_MAGNITUDE):
-            raise PydanticCustomError("score_out_of_range", "score is too large to store")
+        if _is_number(score) and not storable_number(score):
+            raise PydanticCustomError("score_out_of_range", "score must have at most 38 significant digits and a magnitude from 1e-130 to 9.99e125 (or be 0)")
         return score
 
     def kept_value(self) -> str | None:
@@ -71,10 +76,14 @@ class ProgressListQuery(QueryModel):
     limit: int = Field(20, ge=1, le=100)
     page: int = Field(1, ge=1)
 
+    _item_id = field_validator("item_id")(classmethod(lambda cls, v: v if v is None else _bounded_item_id(v.strip())))
+
 
 class ProgressDeleteQuery(QueryModel):
     progress_type: ProgressType
     item_id: str = Field(min_length=1)
+
+    _item_id = field_validator("item_id")(classmethod(lambda cls, v: _bounded_item_id(v.strip())))
 
 
 class ProgressOut(ResponseModel):

@@ -17,7 +17,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from activity_tracker import keys
-from activity_tracker.pagination import start_key
+from activity_tracker.pagination import SortRange, start_key
 from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, query_items, transaction
 
 ENTITY = "ACTIVITY"
@@ -184,17 +184,15 @@ def write(new: dict[str, Any], old: dict[str, Any] | None, *, local_guard: bool 
     return item
 
 
-def query(index: Any, partition: str, date_from: str | None, date_to: str | None, filters: Any, limit: int, start: dict[str, str] | None) -> Iterator[ActivityItem]:
-    """Newest first from `index` within [date_from, date_to] (ISO prefixes of activity_date)."""
-    range_key = getattr(ActivityItem, index.Meta.index_name + "sk")
-    if date_from and date_to:
-        condition = range_key.between(date_from, date_to + "~")
-    elif date_from:
-        condition = range_key >= date_from
-    elif date_to:
-        condition = range_key <= date_to + "~"
-    else:
-        condition = None
+def by_date(date_from: str | None, date_to: str | None) -> SortRange:
+    """The index sort keys (`activity_date#id`) of activities dated from `date_from` to `date_to`
+    (ISO prefixes of activity_date, inclusive)."""
+    return SortRange(low=date_from or None, high=date_to + "~" if date_to else None)
+
+
+def query(index: Any, partition: str, dates: SortRange, filters: Any, limit: int, start: dict[str, str] | None) -> Iterator[ActivityItem]:
+    """Newest first from `index` within `dates` (see `by_date`)."""
+    condition = dates.condition(getattr(ActivityItem, index.Meta.index_name + "sk"))
     return index.query(
         partition, condition, filter_condition=filters, scan_index_forward=False, limit=limit,
         page_size=limit if filters is None else 100, last_evaluated_key=start_key(start),

@@ -1,4 +1,4 @@
-"""Contacts: `ORG#o#CONTACT#c / CONTACT`, listed by name through GSI2 `ORG#o#CONTACTS`."""
+"""Contacts: `ORG#o#CONTACT#c / CONTACT`, listed by name through GSI2 `ORG#o#CONTACTS` / `keys.contact_by_name`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def create(state: dict[str, Any]) -> ContactItem:
     org_id, contact_id = state["organization_id"], state["id"]
     item = ContactItem(
         keys.contact_pk(org_id, contact_id), keys.CONTACT_SK, entity="CONTACT",
-        gsi2pk=keys.contacts_of_org(org_id), gsi2sk=f"{state['name'].casefold()}#{contact_id}", **state,
+        gsi2pk=keys.contacts_of_org(org_id), gsi2sk=keys.contact_by_name(state["name"], contact_id), **state,
     )  # fmt: skip
     item.save(condition=ContactItem.pk.does_not_exist())
     return item

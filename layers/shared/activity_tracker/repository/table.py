@@ -98,6 +98,12 @@ def write_transaction(client: Any, actions: list[dict[str, Any]]) -> Any:
     return client.transact_write_items(TransactItems=actions, ClientRequestToken=str(uuid.uuid4()))
 
 
+def cancellation_codes(error: Any) -> list[str | None]:
+    """Why DynamoDB cancelled a transaction, item by item in request order (None: that item was
+    fine): `ConditionalCheckFailed`, or `TransactionConflict` when a concurrent write held an item."""
+    return [getattr(reason, "code", None) for reason in (getattr(error, "cancellation_reasons", None) or [])]
+
+
 def query_items(request: dict[str, Any], client: Any = None) -> Iterator[dict[str, Any]]:
     """Every raw item a low-level Query of the table answers, one page (at most 1 MB) at a time."""
     request = {"TableName": TABLE_NAME, **request}

@@ -29,28 +29,38 @@ class ProgressItem(TableItem):
     by_created = Lsi1()
 
 
-def upsert(org_id: str, user_id: str, campus_id: str | None, progress_type: str, item_id: str, value: str | None, score: float | None, metadata: dict[str, Any] | None) -> ProgressItem:
-    """One UpdateItem: creates the row or updates it in place; `id` and `createdAt` survive."""
+def new_row(org_id: str, user_id: str, campus_id: str | None, progress_type: str, item_id: str, value: str | None, score: float | None, metadata: dict[str, Any] | None) -> ProgressItem:
+    """The row as an upsert of these values stores it (a new row's `id` and timestamps; an existing
+    row keeps its own `id` and `createdAt`, of the same size): what the item-size rule measures."""
     moment, progress_id = now_iso(), new_id()
-    item = ProgressItem(keys.user_pk(org_id, user_id), keys.progress_sk(progress_type, item_id))
-    item.update(
+    return ProgressItem(
+        keys.user_pk(org_id, user_id), keys.progress_sk(progress_type, item_id), entity="PROGRESS",
+        id=progress_id, progress_type=progress_type, item_id=item_id, value=value, score=score, progress_metadata=metadata,
+        organization_id=org_id, campus_id=campus_id, user_id=user_id, created_at=moment, updated_at=moment,
+        lsi1sk=keys.progress_by_created(progress_type, moment, progress_id),
+    )  # fmt: skip
+
+
+def upsert(row: ProgressItem) -> ProgressItem:
+    """One UpdateItem: creates the row or updates it in place; `id` and `createdAt` survive."""
+    row.update(
         actions=[
             ProgressItem.entity.set("PROGRESS"),
-            ProgressItem.id.set(ProgressItem.id | progress_id),
-            ProgressItem.created_at.set(ProgressItem.created_at | moment),
-            ProgressItem.lsi1sk.set(ProgressItem.lsi1sk | keys.progress_by_created(progress_type, moment, progress_id)),
-            ProgressItem.progress_type.set(progress_type),
-            ProgressItem.item_id.set(item_id),
-            ProgressItem.value.set(value) if value is not None else ProgressItem.value.remove(),
-            ProgressItem.score.set(score) if score is not None else ProgressItem.score.remove(),
-            ProgressItem.progress_metadata.set(metadata) if metadata is not None else ProgressItem.progress_metadata.remove(),
-            ProgressItem.organization_id.set(org_id),
-            ProgressItem.campus_id.set(campus_id) if campus_id is not None else ProgressItem.campus_id.remove(),
-            ProgressItem.user_id.set(user_id),
-            ProgressItem.updated_at.set(moment),
+            ProgressItem.id.set(ProgressItem.id | row.id),
+            ProgressItem.created_at.set(ProgressItem.created_at | row.created_at),
+            ProgressItem.lsi1sk.set(ProgressItem.lsi1sk | row.lsi1sk),
+            ProgressItem.progress_type.set(row.progress_type),
+            ProgressItem.item_id.set(row.item_id),
+            ProgressItem.value.set(row.value) if row.value is not None else ProgressItem.value.remove(),
+            ProgressItem.score.set(row.score) if row.score is not None else ProgressItem.score.remove(),
+            ProgressItem.progress_metadata.set(row.progress_metadata) if row.progress_metadata is not None else ProgressItem.progress_metadata.remove(),
+            ProgressItem.organization_id.set(row.organization_id),
+            ProgressItem.campus_id.set(row.campus_id) if row.campus_id is not None else ProgressItem.campus_id.remove(),
+            ProgressItem.user_id.set(row.user_id),
+            ProgressItem.updated_at.set(row.updated_at),
         ]
     )
-    return item
+    return row
 
 
 def get(org_id: str, user_id: str, progress_type: str, item_id: str) -> ProgressItem | None:

@@ -47,11 +47,11 @@ def resolve_activity_date(raw: str, timezone: str) -> ActivityMoment:
         else:
             parsed = datetime.fromisoformat(raw)
             local = parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed.astimezone(zone)
-    except ValueError:
+        utc = local.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves it past year 1 or 9999
         raise ValidationFailed("The request is not valid.", [detail("activity_date", "activity_date_valid", "activity_date must be YYYY-MM-DD or an ISO 8601 date-time")]) from None
     if local.year < 2000:
         raise ValidationFailed("The request is not valid.", [detail("activity_date", "activity_date_valid", "activity_date must be in the year 2000 or later")])
-    utc = local.astimezone(UTC)
     return ActivityMoment(iso(utc), local.date().isoformat(), utc)
 
 
@@ -99,8 +99,12 @@ def review(status: str, action: str, reason: str | None) -> str:
 
 
 def local_day_window(local_date: str, days: int) -> tuple[str, str]:
-    """The local dates `days` before and after `local_date`."""
+    """The local dates `days` before and after `local_date`, within the calendar (0001-01-01 ..
+    9999-12-31: a window at its ends stops there instead of overflowing)."""
     day = date.fromisoformat(local_date)
-    return (day - timedelta(days=days)).isoformat(), (day + timedelta(days=days)).isoformat()
+    span = timedelta(days=days)
+    first = day - span if day - date.min >= span else date.min
+    last = day + span if date.max - day >= span else date.max
+    return first.isoformat(), last.isoformat()
 
 

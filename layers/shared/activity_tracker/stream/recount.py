@@ -198,6 +198,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         org_ids = [str(o) for o in (event.get("organization_ids") or ([event["organization_id"]] if event.get("organization_id") else []))]
     if not org_ids:
         return {"error": 'name organizations: {"organization_id": "..."}, {"organization_ids": [...]} or {"all_organizations": true}'}
+    if malformed := [org_id for org_id in org_ids if not keys.is_safe_id(org_id)]:  # they go into keys joined with `#`
+        return {"error": f"not organization ids: {malformed}"}
     quiet = int(event.get("quiet_seconds", QUIET_SECONDS))
     results, remaining = [], list(org_ids)
     while remaining:
