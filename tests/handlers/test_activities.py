@@ -172,6 +172,44 @@ def test_local_id_is_unique_per_organization_not_globally(api: Api, member: Pers
     assert theirs.status == 201 and theirs.body["id"] != mine["id"]
 
 
+def test_a_local_id_someone_else_wrote_is_409_and_reveals_nothing_of_their_record(api: Api, member: Person, coordinator: Person, admin: Person, org_id: str):
+    theirs = create(api, member, local_id="phone-1", summary="private note about Kari").body
+    colleague = make_user(api, org_id)
+    for who in (colleague, coordinator, admin):  # a coordinator may read it, but did not write it
+        reply = create(api, who, local_id="phone-1", summary="mine")
+        assert reply.status == 409 and reply.error["code"] == "conflict" and reply.rules == ["local_id_unique_per_org"]
+        assert theirs["id"] not in str(reply.body) and "Kari" not in str(reply.body)
+    assert api.call("GET", URL, colleague).body["items"] == []
+    assert [a["id"] for a in api.call("GET", URL, coordinator).body["items"]] == [theirs["id"]]
+
+
+def test_a_local_id_replays_for_its_owner_and_for_the_coordinator_who_registered_it(api: Api, member: Person, coordinator: Person, org_id: str):
+    from activity_tracker.repository import users
+
+    proxy = create(api, coordinator, user_id=member.sub, local_id="tablet-1").body
+    assert create(api, coordinator, local_id="tablet-1").status == 200  # the coordinator replaying their own write
+    assert create(api, member, local_id="tablet-1").body["id"] == proxy["id"]  # the owner
+    users.update_fields(users.get(org_id, coordinator.sub), {"role": "member"})  # wrote it, may no longer read it
+    demoted = create(api, coordinator, local_id="tablet-1")
+    assert demoted.status == 409 and proxy["id"] not in str(demoted.body)
+
+
+def test_a_local_id_taken_between_the_check_and_the_write_is_409_for_someone_else(api: Api, member: Person, org_id: str, monkeypatch):
+    from activity_tracker.logic import activities
+
+    theirs = create(api, member, local_id="phone-2").body
+    seen = activities._prefetch
+
+    def too_early(org: str, contact_id, local_id):  # the guard was written just after this read
+        return (*seen(org, contact_id, local_id)[:2], None)
+
+    monkeypatch.setattr(activities, "_prefetch", too_early)
+    colleague = make_user(api, org_id)
+    reply = create(api, colleague, local_id="phone-2")
+    assert reply.status == 409 and reply.rules == ["local_id_unique_per_org"] and theirs["id"] not in str(reply.body)
+    assert create(api, member, local_id="phone-2").body["id"] == theirs["id"]
+
+
 def test_racing_creates_with_one_local_id_end_with_one_record(api: Api, member: Person):
     replies = []
     threads = [threading.Thread(target=lambda: replies.append(create(api, member, local_id="race"))) for _ in range(8)]

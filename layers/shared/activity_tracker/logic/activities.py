@@ -92,10 +92,22 @@ def _suspected_duplicates(state: dict[str, Any]) -> list[dict[str, str]]:
     return [{"code": "suspected_duplicate", "activity_id": item.id} for item in found if first <= item.local_date <= last and not item.deleted_at and item.id != state["id"]]
 
 
-def _existing(org_id: str, activity_id: str) -> repo.ActivityItem:
+def _local_id_taken(field: str) -> Conflict:
+    """409 for a local_id that another user's write holds: nothing of that record in it."""
+    return Conflict("The local_id is in use in your organization.", [rules.detail(field, "local_id_unique_per_org", "local_id is already used by another activity")])
+
+
+def replays_own_write(author: Any, item: repo.ActivityItem) -> bool:
+    """A known local_id answers with its record only to whoever wrote it (its owner, or the
+    coordinator/admin who registered it) and may read it now; to anyone else it is a conflict."""
+    may_read = author.role in REVIEWER_ROLES or item.user_id == author.id
+    return may_read and author.id in (item.user_id, item.registered_by_user_id)
+
+
+def _existing(org_id: str, author: Any, activity_id: str, field: str) -> repo.ActivityItem:
     item = repo.get(org_id, activity_id)
-    if item is None:  # a guard without its activity cannot happen: they are written together
-        raise Conflict("The local_id is taken.", [rules.detail("local_id", "local_id_unique_per_org", "local_id is in use")])
+    if item is None or not replays_own_write(author, item):  # a guard without its activity cannot happen: they are written together
+        raise _local_id_taken(field)
     return item
 
 
@@ -109,15 +121,18 @@ def _duplicate_conflict(state: dict[str, Any]) -> Conflict:
     )
 
 
-def register(org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:
-    """Create one activity; returns (item, warnings, created). A known local_id returns the stored one."""
+def register(
+    org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False, field_prefix: str = ""
+) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:
+    """Create one activity; returns (item, warnings, created). A known local_id returns the stored
+    one to whoever wrote it (`replays_own_write`); anyone else gets 409 `local_id_unique_per_org`."""
     target = user_id or getattr(body, "user_id", None) or author.id
     if target != author.id and author.role not in REVIEWER_ROLES:
         raise rule_violation("user_id", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for someone else.", status=403)
     local_id = getattr(body, "local_id", None)
     org, contact_ok, holder = _prefetch(org_id, body.contact_id, local_id)
     if holder:
-        return _existing(org_id, holder), [], False
+        return _existing(org_id, author, holder, field_prefix + "local_id"), [], False
     if not contact_ok:
         raise _contact_missing()
     if target != author.id and not bulk and get_many([(UserItem, keys.user_pk(org_id, target), keys.PROFILE_SK)]) == {}:
@@ -129,7 +144,7 @@ def register(org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, u
     except repo.WriteRefused as refused:
         if refused.reason == "local_id":
             holder = repo.guarded_activity_id(repo.LocalIdGuard, keys.local_id_guard(org_id, local_id or ""), keys.LOCAL_ID_SK)
-            return _existing(org_id, holder or ""), [], False
+            return _existing(org_id, author, holder or "", field_prefix + "local_id"), [], False
         if refused.reason == "duplicate":
             raise _duplicate_conflict(state) from None
         raise Conflict("Another write to the same activity happened at the same time; try again.") from None
@@ -330,10 +345,12 @@ def sync_activities(request: Request, user: Any) -> dict[str, Any]:
             activity = parse(ActivityCreate, raw, prefix=f"items.{index}.")
             if not activity.local_id:
                 raise ValidationFailed("A synced activity needs its local_id.", [rules.detail(f"items.{index}.local_id", "local_id_required_for_sync", "every synced item needs a local_id")])
-            if activity.local_id in known:  # a replay: the stored record, unchanged
+            if activity.local_id in known:  # a replay: the stored record, unchanged, to whoever wrote it
+                if not replays_own_write(user, known[activity.local_id]):
+                    raise _local_id_taken(f"items.{index}.local_id")
                 results.append({"local_id": local_id, "outcome": "existing", "activity": activity_dto(known[activity.local_id]), "warnings": []})
                 continue
-            item, warnings, created = register(org_id, user, activity)
+            item, warnings, created = register(org_id, user, activity, field_prefix=f"items.{index}.")
             known[activity.local_id] = item
             results.append({"local_id": local_id, "outcome": "created" if created else "existing", "activity": activity_dto(item), "warnings": warnings})
         except DomainError as error:

@@ -181,7 +181,9 @@ class ActivityWarning(ResponseModel):
 
 
 class ActivityCreated(ActivityOut):
-    """`POST /api/activities`: the activity plus warnings. 201 when created, 200 when `local_id` was known: the stored record, unchanged."""
+    """`POST /api/activities`: the activity plus warnings. 201 when created, 200 when `local_id` was known and the caller
+    wrote that record (its owner, or the coordinator who registered it): the stored record, unchanged. Anyone else's
+    known `local_id` is 409 `conflict` (rule `local_id_unique_per_org`)."""
 
     warnings: list[ActivityWarning] = Field(description="Empty unless the activity looks like a duplicate (never for a replayed `local_id`).")
 
@@ -219,7 +221,9 @@ class BatchItemError(ResponseModel):
 
 class SyncedItem(ResponseModel):
     local_id: str
-    outcome: Literal["created", "existing"] = Field(description="`existing`: the `local_id` was synced before; the stored record, unchanged.")
+    outcome: Literal["created", "existing"] = Field(
+        description="`existing`: the caller wrote this `local_id` before; the stored record, unchanged. Another user's `local_id` is `rejected` with a 409 `conflict`."
+    )
     activity: ActivityOut
     warnings: list[ActivityWarning]
 
