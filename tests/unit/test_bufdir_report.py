@@ -68,6 +68,29 @@ def test_csv_framing_survives_commas_quotes_and_newlines():
     assert parsed["summary"] == tricky and parsed["is_group_activity"] == "false" and parsed["contact_id"] == ""
 
 
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1:A9)", "\tnote", "\r=1+1", "=1,2;\"x\"\r\n"])
+def test_a_csv_text_cell_a_spreadsheet_would_run_gets_a_leading_quote(text: str):
+    fmt = CsvRows()
+    data = fmt.start({}) + fmt.add(row({**BASE, "summary": text, "user_id": text, "duration_minutes": 45}, "outreach"))
+    (parsed,) = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+    assert parsed["summary"] == parsed["user_id"] == "'" + text  # RFC 4180 quoting still round-trips it
+    assert parsed["duration_minutes"] == "45" and parsed["is_group_activity"] == "false" and parsed["id"] == "a1"
+
+
+@pytest.mark.parametrize("text", ["Visited Kari", " =not first", "'quoted already", "2+2", "", "søndag - tur"])
+def test_other_csv_text_cells_are_unchanged(text: str):
+    fmt = CsvRows()
+    data = fmt.start({}) + fmt.add(row({**BASE, "summary": text}, "outreach"))
+    (parsed,) = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+    assert parsed["summary"] == text
+
+
+def test_the_json_export_keeps_text_as_it_is():
+    fmt = JsonRows()
+    document = json.loads(fmt.start({}) + fmt.add(row({**BASE, "summary": "=1+1"}, "outreach")) + fmt.end({}))
+    assert document["rows"][0]["summary"] == "=1+1"
+
+
 def test_json_framing_is_one_document():
     fmt = JsonRows()
     data = fmt.start({"id": "e"}) + fmt.add(row(BASE, "outreach")) + fmt.add(row({**BASE, "id": "a2"}, "outreach")) + fmt.end({"active_mentors": 1})

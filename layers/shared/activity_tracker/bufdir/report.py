@@ -65,8 +65,22 @@ class Summary:
         return {"categories": {name: dict(values) for name, values in sorted(self.categories.items())}, "active_mentors": len(self.mentors)}
 
 
+# A spreadsheet opening the CSV reads a cell starting with one of these as a formula (OWASP, CSV
+# injection): `=HYPERLINK(...)` in a summary would run on the coordinator's machine.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: Any) -> Any:
+    """OWASP's defence against CSV injection: a text cell that starts with a formula trigger gets a
+    leading `'`, which spreadsheets take as "this is text" (numbers and booleans are left alone)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 class CsvRows:
-    """RFC 4180: a header row, CRLF line ends, fields with commas, quotes or newlines quoted."""
+    """RFC 4180: a header row, CRLF line ends, fields with commas, quotes or newlines quoted; every
+    text cell made inert to spreadsheets (`inert_cell`). Only the CSV: the JSON export keeps values as they are."""
 
     def __init__(self) -> None:
         self._buffer = io.StringIO()
@@ -77,7 +91,7 @@ class CsvRows:
         return self._take()
 
     def add(self, values: dict[str, Any]) -> bytes:
-        self._writer.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else v) for k, v in values.items()})
+        self._writer.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else inert_cell(v)) for k, v in values.items()})
         return self._take()
 
     def end(self, summary: dict[str, Any]) -> bytes:

@@ -16,7 +16,11 @@ MAX_PERIOD_DAYS = 366
 class ExportCreate(RequestModel):
     period_start: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     period_end: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    format: Literal["csv", "json"] = "csv"
+    format: Literal["csv", "json"] = Field(
+        "csv",
+        description="`csv`: RFC 4180, and a text cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so that spreadsheets "
+        "show it as text, not run it (CSV injection). `json`: every value exactly as stored.",
+    )
 
 
 class ExportListQuery(QueryModel):
