@@ -425,6 +425,46 @@ def test_review_needs_a_reviewer_and_a_reason_for_flag_and_reject(api: Api, memb
     assert api.call("POST", f"{URL}/{created['id']}/review", coordinator, {"action": "bless"}).rules == ["must_be_one_of"]
 
 
+def test_a_coordinator_may_not_review_an_activity_they_own_or_registered(api: Api, member: Person, coordinator: Person, admin: Person, org_id: str):
+    own = create(api, coordinator).body
+    registered = create(api, coordinator, user_id=member.sub).body
+    for activity_id in (own["id"], registered["id"]):
+        for action in ("approve", "flag", "reject"):
+            reply = _review(api, coordinator, activity_id, action)
+            assert reply.status == 403 and reply.rules == ["review_not_own_activity"]
+    assert api.call("GET", f"{URL}/{own['id']}", coordinator).body["status"] == "under_review"
+    colleague = make_user(api, org_id, "coordinator")
+    assert _review(api, colleague, own["id"], "approve").body["reviewed_by_user_id"] == colleague.sub
+    assert _review(api, coordinator, own["id"], "reopen").rules == ["review_not_own_activity"]
+    assert _review(api, admin, create(api, admin).body["id"], "approve").status == 200  # an admin may
+
+
+def test_a_coordinator_may_not_edit_their_own_approved_activity_which_would_skip_review(api: Api, member: Person, coordinator: Person, admin: Person):
+    own = create(api, coordinator).body
+    assert api.call("PATCH", f"{URL}/{own['id']}", coordinator, {"duration_minutes": 45}).status == 200  # under review: theirs to edit
+    _review(api, admin, own["id"], "approve")
+    reply = api.call("PATCH", f"{URL}/{own['id']}", coordinator, {"duration_minutes": 600})
+    assert reply.status == 403 and reply.rules == ["review_not_own_activity"]
+    theirs = create(api, member).body
+    _review(api, admin, theirs["id"], "approve")
+    assert api.call("PATCH", f"{URL}/{theirs['id']}", coordinator, {"duration_minutes": 50}).status == 200
+    mine = create(api, admin, activity_date="2026-11-03").body
+    _review(api, admin, mine["id"], "approve")
+    assert api.call("PATCH", f"{URL}/{mine['id']}", admin, {"duration_minutes": 50}).status == 200
+
+
+def test_a_review_with_the_version_read_fails_if_the_activity_changed_since(api: Api, member: Person, coordinator: Person):
+    read = create(api, member).body
+    api.call("PATCH", f"{URL}/{read['id']}", member, {"duration_minutes": 600})  # edited after the reviewer read it
+    stale = api.call("POST", f"{URL}/{read['id']}/review", coordinator, {"action": "approve", "version": read["version"]})
+    assert stale.status == 409 and stale.error["code"] == "version_conflict" and stale.rules == ["version_conflict"]
+    current = api.call("GET", f"{URL}/{read['id']}", coordinator).body
+    assert current["status"] == "under_review"
+    approved = api.call("POST", f"{URL}/{read['id']}/review", coordinator, {"action": "approve", "version": current["version"]})
+    assert approved.status == 200 and approved.body["version"] == current["version"] + 1
+    assert api.call("POST", f"{URL}/{read['id']}/review", coordinator, {"action": "reopen", "version": 0}).rules == ["greater_than_equal"]
+
+
 # ---------------------------------------------------------------- delete and restore
 def test_soft_delete_hides_and_restore_brings_back(api: Api, member: Person, coordinator: Person):
     created = create(api, member).body

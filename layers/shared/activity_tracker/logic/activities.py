@@ -237,16 +237,33 @@ def _organization(org_id: str) -> OrganizationItem:
     return next(iter(found.values()))
 
 
+def _check_version(sent: int | None, item: repo.ActivityItem) -> None:
+    """409 version_conflict when the client sent the version it read and the activity moved on."""
+    if sent is not None and sent != item.version:
+        raise Conflict("The activity changed since you read it.", [rules.detail("version", "version_conflict", f"current version is {int(item.version)}")], code="version_conflict")
+
+
+def _own_work(user: Any, item: repo.ActivityItem) -> bool:
+    """A coordinator's own activity, or one they registered for someone: another reviewer (or an
+    admin) decides on it. Admins are exempt, as someone has to be able to review anything."""
+    return user.role != "admin" and user.id in (item.user_id, item.registered_by_user_id)
+
+
+def _not_own_work(doing: str) -> DomainError:
+    return rule_violation("id", "review_not_own_activity", f"A coordinator may not {doing} an activity they own or registered; another coordinator or an admin does.", status=403)
+
+
 def patch_activity(request: Request, user: Any) -> dict[str, Any]:
     patch: ActivityPatch = request.body
     item = _load(request, user)
     reviewer = user.role in REVIEWER_ROLES
     if not reviewer and item.status == "approved":
         raise Forbidden("An approved activity is locked until a coordinator reopens it.")
+    if reviewer and item.status == "approved" and _own_work(user, item):  # else editing after approval would skip the review
+        raise _not_own_work("edit an approved")
     if "bufdir_excluded" in patch.model_fields_set and user.role != "admin":
         raise Forbidden("Only an admin may exclude an activity from Bufdir.")
-    if patch.version is not None and patch.version != item.version:
-        raise Conflict("The activity changed since you read it.", [rules.detail("version", "version_conflict", f"current version is {item.version}")], code="version_conflict")
+    _check_version(patch.version, item)
     changed = patch.model_fields_set - {"version"}
     old = repo.state_of(item)
     if not changed:
@@ -270,6 +287,9 @@ def review_activity(request: Request, user: Any) -> dict[str, Any]:
     if user.role not in REVIEWER_ROLES:
         raise Forbidden("Only a coordinator or admin may review activities.")
     item = _load(request, user)
+    if _own_work(user, item):
+        raise _not_own_work("review")
+    _check_version(body.version, item)
     status = rules.review(item.status, body.action, body.reason)
     old = repo.state_of(item)
     reviewed = status != "under_review"

@@ -88,6 +88,7 @@ class ActivityPatch(ActivityFields):
 class ActivityReview(RequestModel):
     action: Literal["approve", "flag", "reject", "reopen"]
     reason: str | None = Field(None, max_length=5_000)
+    version: int = Field(None, ge=1, description="The `version` the reviewer read: 409 `version_conflict` if the activity changed since.")  # type: ignore[assignment]
 
 
 class SyncRequest(RequestModel):
