@@ -92,6 +92,28 @@ def test_the_worker_exports_exactly_the_rows_that_count(api: Api, org_id: str):
     assert [e["id"] for e in listed] == [queued.body["id"]] and "url" not in listed[0]
 
 
+def test_an_export_applies_the_rules_with_the_category_each_activity_has_at_export_time(api: Api, org_id: str):
+    admin, mentor = make_user(api, org_id, "admin"), make_user(api, org_id)
+    short_visit = activity(api, mentor, admin, duration_minutes=15)  # eligible as outreach when approved
+    call = activity(api, mentor, admin, activity_type="phone_call", activity_date="2026-11-05")  # not counted when approved
+    assert (short_visit["bufdir_eligible"], call["bufdir_eligible"]) == (True, False)
+    api.call("PATCH", "/api/organization", admin, {"activity_type_categories": {"home_visit": "group", "phone_call": "outreach"}})
+    export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    run_worker(api, org_id)
+    done = api.call("GET", f"/api/exports/{export_id}", admin).body
+    assert done["row_count"] == 1 and done["summary"]["categories"] == {"outreach": {"activity_count": 1, "activity_days": 1, "participants": 1, "duration_minutes": 60}}
+    (row,) = csv.DictReader(io.StringIO(download(done["url"]).decode("utf-8"), newline=""))
+    assert (row["id"], row["bufdir_category"]) == (call["id"], "outreach")
+
+
+def test_every_change_of_an_activity_recomputes_bufdir_eligible_with_the_mapping_now(api: Api, org_id: str):
+    admin, mentor = make_user(api, org_id, "admin"), make_user(api, org_id)
+    visit = activity(api, mentor, admin, approve=False, duration_minutes=15)
+    api.call("PATCH", "/api/organization", admin, {"activity_type_categories": {"home_visit": "group"}})
+    approved = api.call("POST", f"/api/activities/{visit['id']}/review", admin, {"action": "approve"}).body
+    assert (visit["bufdir_eligible"], approved["bufdir_eligible"]) == (True, False)
+
+
 def test_csv_is_rfc4180(api: Api, org_id: str):
     admin = make_user(api, org_id, "admin")
     tricky = 'Ærlig talt, "sa hun"\r\nny linje; ø'

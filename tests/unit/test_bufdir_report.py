@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from activity_tracker.bufdir.report import ATTRIBUTES, COLUMNS, CsvRows, JsonRows, Summary, counts, row
+from activity_tracker.bufdir.report import ATTRIBUTES, COLUMNS, CsvRows, JsonRows, Summary, counts, reported_category, row
 from activity_tracker.repository.activities import _plain
 
 BASE = {
@@ -29,12 +29,35 @@ BASE = {
         ({"status": "under_review"}, False),
         ({"status": "rejected"}, False),
         ({"deleted_at": "2026-11-03T00:00:00.000Z"}, False),
-        ({"bufdir_eligible": False}, False),
-        ({"bufdir_eligible": None}, False),
     ],
 )
-def test_only_approved_live_eligible_activities_inside_the_period_count(change, expected):
+def test_only_approved_live_activities_inside_the_period_count(change, expected):
     assert counts({**BASE, **change}, "2026-11-01", "2026-11-30") is expected
+
+
+DEFAULT_MAP = {"home_visit": "outreach", "meeting": "outreach", "group_activity": "group", "course": "peer_course", "phone_call": None, "other": None}
+
+
+@pytest.mark.parametrize(
+    ("change", "mapping", "expected"),
+    [
+        ({}, {}, "outreach"),
+        ({"duration_minutes": 15}, {"home_visit": "group"}, None),  # a 15-minute visit is no group activity, whatever the stored flag said
+        ({"duration_minutes": 45, "is_group_activity": True, "participant_count": 3}, {"home_visit": "group"}, "group"),
+        ({"duration_minutes": 45, "is_group_activity": True, "participant_count": 2}, {"home_visit": "group"}, None),
+        ({"duration_minutes": 89}, {"home_visit": "peer_course"}, None),
+        ({"duration_minutes": 90}, {"home_visit": "peer_course"}, "peer_course"),
+        ({}, {"home_visit": None}, None),
+        ({"activity_type": "phone_call", "bufdir_eligible": False}, {"phone_call": "outreach"}, "outreach"),  # mapped since it was written
+        ({"bufdir_excluded": True}, {}, None),
+    ],
+)
+def test_the_category_reported_is_decided_with_the_mapping_at_export_time(change, mapping, expected):
+    assert reported_category({**BASE, "bufdir_eligible": True, **change}, {**DEFAULT_MAP, **mapping}, False) == expected
+
+
+def test_a_test_organization_reports_nothing():
+    assert reported_category(BASE, DEFAULT_MAP, True) is None
 
 
 def test_a_row_has_every_column_absent_flags_false_and_numbers_whole():
@@ -42,7 +65,7 @@ def test_a_row_has_every_column_absent_flags_false_and_numbers_whole():
     assert tuple(out) == COLUMNS
     assert out["bufdir_category"] == "outreach" and out["participants"] == 3 and out["participant_count"] == 3
     assert out["is_proxy_registration"] is False and out["has_home_visit_report"] is False and out["contact_id"] is None
-    assert set(ATTRIBUTES) >= {c for c in COLUMNS if c not in ("bufdir_category", "participants")} | {"status", "deleted_at", "bufdir_eligible"}
+    assert set(ATTRIBUTES) >= {c for c in COLUMNS if c not in ("bufdir_category", "participants")} | {"status", "deleted_at", "bufdir_excluded"}
 
 
 def test_summary_per_category_with_distinct_days_and_mentors():

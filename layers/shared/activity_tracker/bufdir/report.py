@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from activity_tracker.rules.activities import bufdir_eligible
+
 COLUMNS = (
     "id", "activity_date", "local_date", "user_id", "registered_by_user_id", "activity_type", "bufdir_category",
     "duration_minutes", "is_group_activity", "participant_count", "participants", "contact_id", "summary",
@@ -18,11 +20,22 @@ COLUMNS = (
 )  # fmt: skip
 FLAGS = ("is_group_activity", "is_proxy_registration", "is_bulk_registration", "has_home_visit_report")
 STORED = tuple(name for name in COLUMNS if name not in ("bufdir_category", "participants"))
-ATTRIBUTES = (*STORED, "status", "deleted_at", "bufdir_eligible")  # what an export reads of an activity (each once: DynamoDB refuses overlapping paths)
+ATTRIBUTES = (*STORED, "status", "deleted_at", "bufdir_excluded")  # what an export reads of an activity (each once: DynamoDB refuses overlapping paths)
 
 
 def counts(activity: Mapping[str, Any], period_start: str, period_end: str) -> bool:
-    return period_start <= activity["local_date"] <= period_end and activity.get("status") == "approved" and not activity.get("deleted_at") and bool(activity.get("bufdir_eligible"))
+    """Approved, live and inside the period (eligibility is `reported_category`'s)."""
+    return period_start <= activity["local_date"] <= period_end and activity.get("status") == "approved" and not activity.get("deleted_at")
+
+
+def reported_category(activity: Mapping[str, Any], categories: Mapping[str, str | None], is_test_organization: bool) -> str | None:
+    """The Bufdir category the activity is reported under now, or None when it is not eligible:
+    the eligibility rules applied with the organization's mapping at export time, not the
+    `bufdir_eligible` flag stored when the activity was last written (a remap since, say
+    `home_visit` → `group`, must not report a 15-minute visit as a group activity)."""
+    if not bufdir_eligible(activity, categories, is_test_organization):
+        return None
+    return categories.get(activity["activity_type"])
 
 
 def participants(activity: Mapping[str, Any]) -> int:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from activity_tracker.bufdir.report import ATTRIBUTES, CsvRows, JsonRows, Summary, counts, row
+from activity_tracker.bufdir.report import ATTRIBUTES, CsvRows, JsonRows, Summary, counts, reported_category, row
 from activity_tracker.clock import iso, now, now_iso
 from activity_tracker.repository.exports import ExportItem
 from activity_tracker.rules.activities import local_day_window
@@ -136,8 +136,10 @@ def run(export: ExportItem, s3: Any = None, seconds_left: Callable[[], float] | 
             for activity in activities(org.id, export.period_start, export.period_end):
                 if seconds_left is not None and row_count % 100 == 0 and out_of_time(seconds_left()):
                     raise OutOfTime(TIME_LIMIT)
-                category = categories.get(activity["activity_type"])
-                if category is None or not counts(activity, export.period_start, export.period_end):
+                if not counts(activity, export.period_start, export.period_end):
+                    continue
+                category = reported_category(activity, categories, org.is_test_organization)
+                if category is None:
                     continue
                 writer.write(fmt.add(row(activity, category)))
                 summary.add(activity, category)

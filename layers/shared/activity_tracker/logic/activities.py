@@ -28,6 +28,7 @@ from activity_tracker.models.activity import (
 from activity_tracker.models.base import parse
 from activity_tracker.pagination import collect, cursor_key, decode_cursor
 from activity_tracker.repository import activities as repo
+from activity_tracker.repository import organizations
 from activity_tracker.repository.batch import get_many
 from activity_tracker.repository.contacts import ContactItem
 from activity_tracker.repository.organizations import OrganizationItem
@@ -217,7 +218,13 @@ def list_activities(request: Request, user: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- change
-def _save(new: dict[str, Any], old: dict[str, Any], *, extra: Any = None) -> repo.ActivityItem:
+def _save(new: dict[str, Any], old: dict[str, Any], *, extra: Any = None, org: OrganizationItem | None = None) -> repo.ActivityItem:
+    """Write a change: version and updated_at move, and `bufdir_eligible` is recomputed with the
+    organization's mapping as it is now (it may have changed since the last write)."""
+    org = org or organizations.get(new["organization_id"])
+    if org is None:
+        raise NotFound("organization")
+    new["bufdir_eligible"] = rules.bufdir_eligible(new, org.activity_type_categories or {}, org.is_test_organization)
     new["version"] = int(old["version"]) + 1
     new["updated_at"] = now_iso()
     try:
@@ -278,8 +285,7 @@ def patch_activity(request: Request, user: Any) -> dict[str, Any]:
     else:
         moment = rules.ActivityMoment(old["activity_date"], old["local_date"], datetime.fromisoformat(old["activity_date"]))
     rules.validate(new, moment, now() if "activity_date" in changed else moment.utc)
-    new["bufdir_eligible"] = rules.bufdir_eligible(new, org.activity_type_categories or {}, org.is_test_organization)
-    return activity_dto(_save(new, old))
+    return activity_dto(_save(new, old, org=org))
 
 
 def review_activity(request: Request, user: Any) -> dict[str, Any]:

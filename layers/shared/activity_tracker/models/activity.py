@@ -165,7 +165,10 @@ class ActivityOut(ResponseModel):
     duplicate_of_activity_id: str | None = Field(description="Set by the server when this turns out to duplicate an earlier activity.")
     calendar_event_uid: str | None
     has_home_visit_report: bool
-    bufdir_eligible: bool = Field(description="Computed by the server: whether Bufdir exports count it.")
+    bufdir_eligible: bool = Field(
+        description="Computed by the server on every change of the activity, with the organization's type → category mapping of that moment. "
+        "The Bufdir export applies the rules again with the mapping at export time."
+    )
     bufdir_excluded: bool = Field(description="An admin excluded it from Bufdir.")
     local_id: str | None = Field(description="The client's offline id, unique per organization.")
     created_at: str
