@@ -91,8 +91,13 @@ class Org:
             self.create(self.person("admin"), "POST", f"/api/classes/{class_id}/confirm", None, "a scheduled class")
         return class_id
 
-    def user_activity(self, who: Person) -> str:
-        class_id = self.klass(who)
+    def user_activity(self, who: Person, *, held: bool = False) -> str:
+        class_id = self.klass(who, scheduled=held)
+        if held:  # its time has come (booking refuses a past time, so it is moved back in the table)
+            from activity_tracker.repository.learning import ClassItem, get_class
+
+            past = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            get_class(self.id, class_id).update(actions=[ClassItem.scheduled_at.set(past), ClassItem.gsi2sk.set(f"{past}#{class_id}")])
         listed = self.create(who, "GET", f"/api/user-activities?class_id={class_id}", None, "the host's user activity")
         items = listed.get("items") or []
         if not items:
@@ -191,7 +196,7 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/classes/{id}/complete", CONTENT, make=lambda org, who: org.klass(org.new_member(), scheduled=True), owner="member"),
     Entry("GET", "/api/user-activities", EVERYONE),
     Entry("GET", "/api/user-activities/{id}", EVERYONE, make=lambda org, who: org.user_activity(who)),
-    Entry("POST", "/api/user-activities/{id}/complete", EVERYONE, make=lambda org, who: org.user_activity(who)),
+    Entry("POST", "/api/user-activities/{id}/complete", EVERYONE, make=lambda org, who: org.user_activity(who, held=True)),
 ]
 
 CROSS = [entry for entry in TABLE if entry.owner == "caller" or not any(e.method == entry.method and e.path == entry.path and e.owner == "caller" for e in TABLE)]
