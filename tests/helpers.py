@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from local.events import http_event
@@ -35,6 +35,7 @@ class Person:
 class Reply:
     status: int
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
 
     @property
     def error(self) -> dict[str, Any]:
@@ -63,7 +64,8 @@ class Api:
         event = http_event(method, route.key, url.path, url.query, {"content-type": "application/json"}, data, who.claims if who else None, params or None)
         result = self.handlers.invoke(function, event)
         check_success_body(self.handlers.get(function), result["statusCode"], result.get("body"), f"{method} {route.path}")
-        return Reply(result["statusCode"], json.loads(result["body"]) if result.get("body") else None)
+        headers = {name.lower(): str(value) for name, value in (result.get("headers") or {}).items()}
+        return Reply(result["statusCode"], json.loads(result["body"]) if result.get("body") else None, headers)
 
 
 def declared_response(handler: Any, status: int) -> tuple[bool, type | None]:

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN_POOL = [f"e2e-admin-{n}@tests.example" for n in range(1, 21)]
 ADMIN_EMAILS = ",".join(ADMIN_POOL)
 _next_admin = iter(ADMIN_POOL)
+EXPORTS_DAILY_QUOTA = 3  # the stack's ExportsDailyQuota, low enough to reach over HTTP
 
 
 def admin_email() -> str:
@@ -51,10 +52,10 @@ class Http:
             with urllib.request.urlopen(request, timeout=30) as response:
                 text = response.read()
                 self.check(method, path, response.status, text)
-                return Reply(response.status, json.loads(text) if text else None)
+                return Reply(response.status, json.loads(text) if text else None, {k.lower(): v for k, v in response.headers.items()})
         except urllib.error.HTTPError as error:
             text = error.read()
-            return Reply(error.code, json.loads(text) if text else None)
+            return Reply(error.code, json.loads(text) if text else None, {k.lower(): v for k, v in error.headers.items()})
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +64,7 @@ def http(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Iterator[Htt
     log = tmp_path_factory.mktemp("local") / "local.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME"))}
     state = log.parent / "stack.json"
-    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_STATE_FILE": str(state)})
+    env.update({"PORT": str(port), "ADMIN_EMAILS": ADMIN_EMAILS, "EXPORTS_DAILY_QUOTA": str(EXPORTS_DAILY_QUOTA), "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "LOCAL_DYNAMODB_FALLBACK": "none", "LOCAL_STATE_FILE": str(state)})
     with open(log, "w") as out:
         process = subprocess.Popen([sys.executable, "-m", "local", "serve"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.time() + 60

@@ -154,3 +154,47 @@ def test_the_worker_timeout_the_rules_assume_is_the_templates():
 
     (worker,) = [f for f in Stack().functions if f.logical_id == "ExportsWorkerFunction"]
     assert worker.timeout == WORKER_TIMEOUT.total_seconds()
+
+
+def test_a_done_export_reads_expired_once_the_lifecycle_may_have_deleted_its_file():
+    from activity_tracker.rules.exports import settled, shown_status
+
+    stale, expired = "2026-11-24T10:00:00.000Z", "2026-08-26T10:00:00.000Z"
+    assert shown_status("done", "2026-08-26T09:59:59.999Z", stale, expired) == ("expired", None)
+    assert shown_status("done", "2026-08-26T10:00:00.000Z", stale, expired) == ("done", None)
+    assert shown_status("failed", "2026-01-01T00:00:00.000Z", stale, expired) == ("failed", None)
+    dto = {"status": "done", "url": "https://presigned", "error": None}
+    assert settled(dto, "2026-01-01T00:00:00.000Z", stale, expired) == {"status": "expired", "error": None}
+
+
+def test_the_retention_the_rules_assume_is_the_buckets_lifecycle():
+    from activity_tracker.rules.exports import RETENTION
+    from local.template import Stack
+
+    rules = Stack().resources["ExportsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (expiry,) = [rule["ExpirationInDays"] for rule in rules if "ExpirationInDays" in rule]
+    assert RETENTION.days == expiry
+
+
+def test_retry_after_of_the_daily_quota_runs_to_the_next_utc_midnight():
+    from datetime import UTC, datetime
+
+    from activity_tracker.rules.exports import seconds_to_next_day
+
+    assert seconds_to_next_day(datetime(2026, 11, 30, 23, 59, 30, tzinfo=UTC)) == 30
+    assert seconds_to_next_day(datetime(2026, 11, 30, 0, 0, 0, tzinfo=UTC)) == 24 * 3600
+    assert seconds_to_next_day(datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC)) == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "status", "delivered"),
+    [("INSERT", "pending", True), ("MODIFY", "pending", True), ("MODIFY", "running", False), ("MODIFY", "done", False), ("MODIFY", "failed", False), ("REMOVE", None, False)],
+)
+def test_the_worker_gets_an_export_queued_or_queued_again_and_nothing_else(event: str, status, delivered: bool):
+    from local.filters import matches
+    from local.template import Stack
+
+    (worker,) = [f for f in Stack().functions if f.logical_id == "ExportsWorkerFunction"]
+    image = {"type": {"S": "EXPORT"}, **({"status": {"S": status}} if status else {})}
+    record = {"eventName": event, "dynamodb": {"NewImage": image} if event != "REMOVE" else {"OldImage": image}}
+    assert any(matches(pattern, record) for pattern in worker.streams[0].filters) is delivered

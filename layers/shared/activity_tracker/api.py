@@ -159,7 +159,7 @@ def endpoint(
                 return http_response(result.status, result.body, result.headers)
             return http_response(status, result)
         except DomainError as error:
-            return http_response(error.status, error.body())
+            return http_response(error.status, error.body(), error.headers)
         except Exception:
             logger.exception("unhandled error")
             return http_response(500, INTERNAL_ERROR)

@@ -13,6 +13,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or []
+        self.headers: dict[str, str] = {}  # response headers that go with the error (Retry-After)
         if code:
             self.code = code
 
@@ -51,6 +52,16 @@ class Conflict(DomainError):
 
 class PayloadTooLarge(DomainError):
     status, code = 413, "payload_too_large"
+
+
+class RateLimited(DomainError):
+    """429 with `Retry-After` (seconds): a quota or a one-at-a-time limit."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, details: list[dict[str, Any]], retry_after_seconds: int):
+        super().__init__(message, details)
+        self.headers = {"Retry-After": str(max(1, int(retry_after_seconds)))}
 
 
 def rule_violation(field: str, rule: str, message: str, *, status: int = 400) -> DomainError:
