@@ -451,3 +451,24 @@ def test_an_export_whose_file_the_lifecycle_deleted_reads_expired_without_url(ap
     expired = api.call("GET", f"/api/exports/{export_id}", admin).body
     assert expired["status"] == "expired" and "url" not in expired and expired["row_count"] == 0
     assert [e["status"] for e in api.call("GET", "/api/exports", admin).body["items"]] == ["expired"]
+
+
+def test_each_link_to_an_export_is_logged_with_who_asked_and_a_hash_of_its_signature(api: Api, org_id: str, monkeypatch):
+    import hashlib
+    from urllib.parse import parse_qs, urlsplit
+
+    from activity_tracker.logic import exports
+
+    admin, coordinator = make_user(api, org_id, "admin"), make_user(api, org_id, "coordinator")
+    export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    run_worker(api, org_id)
+    logged: list[tuple[str, dict]] = []
+    monkeypatch.setattr(exports.logger, "info", lambda message, **fields: logged.append((message, fields["extra"])))
+    url = api.call("GET", f"/api/exports/{export_id}", coordinator).body["url"]
+    query = parse_qs(urlsplit(url).query)
+    signature = (query.get("X-Amz-Signature") or query["Signature"])[0]
+    ((message, fields),) = logged
+    assert message == "export link issued" and (fields["export"], fields["organization"], fields["user"]) == (export_id, org_id, coordinator.sub)
+    assert fields["signature_sha256"] == hashlib.sha256(signature.encode()).hexdigest() and signature not in str(fields)
+    api.call("GET", "/api/exports", coordinator)  # a list gives no links, so logs none
+    assert len(logged) == 1

@@ -110,3 +110,17 @@ def test_boto3_reaches_dynamodb_local_and_moto_through_their_own_endpoints(aws):
     assert boto3.client("dynamodb").meta.endpoint_url == boto3.client("dynamodbstreams").meta.endpoint_url == aws.dynamodb
     assert boto3.client("s3").meta.endpoint_url == boto3.client("sqs").meta.endpoint_url == aws.aws != aws.dynamodb
     assert "Jetty" in boto3.client("dynamodb").list_tables()["ResponseMetadata"]["HTTPHeaders"]["server"], "DynamoDB Local, not moto"
+
+
+def test_reads_of_the_exports_bucket_are_logged_to_a_bucket_of_their_own():
+    from local.template import Stack
+
+    resources = Stack().resources
+    logging = resources["ExportsBucket"]["Properties"]["LoggingConfiguration"]
+    assert logging["DestinationBucketName"] == {"Ref": "ExportsAccessLogBucket"} and logging["LogFilePrefix"] == "exports/"
+    log_bucket = resources["ExportsAccessLogBucket"]
+    assert log_bucket["DeletionPolicy"] == "Retain" and "LoggingConfiguration" not in log_bucket["Properties"]
+    assert all(log_bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+    (grant,) = [s for s in resources["ExportsAccessLogBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert grant["Principal"] == {"Service": "logging.s3.amazonaws.com"} and grant["Action"] == "s3:PutObject"
+    assert grant["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::GetAtt": ["ExportsBucket", "Arn"]}}

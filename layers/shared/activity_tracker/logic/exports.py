@@ -7,7 +7,7 @@ from typing import Any
 
 from activity_tracker import keys
 from activity_tracker.access import require_role
-from activity_tracker.api import Request, Response
+from activity_tracker.api import Request, Response, logger
 from activity_tracker.clock import iso, new_id, now
 from activity_tracker.errors import NotFound, RateLimited, ValidationFailed
 from activity_tracker.models.export import MAX_PERIOD_DAYS, ExportCreate, ExportListQuery, export_dto
@@ -105,5 +105,26 @@ def get_export(request: Request, user: Any) -> dict[str, Any]:
         import boto3
 
         url = boto3.client("s3").generate_presigned_url("get_object", Params={"Bucket": get_settings().exports_bucket, "Key": item.s3_key}, ExpiresIn=URL_SECONDS)
+        _log_link(item, user, url)
         shown = _shown(item, url)
     return shown
+
+
+def _log_link(item: Any, user: Any, url: str) -> None:
+    """Who was given a link to which export. S3's access log names the function's role as the
+    requester of a presigned URL, never the user: this line, the link's signing time and a hash of
+    its signature (the link itself is a credential, so it is not logged) tie each download in the
+    access log to the user who asked for it (docs/operations.md)."""
+    import hashlib
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(url).query)
+    signature = (query.get("X-Amz-Signature") or query.get("Signature") or [""])[0]
+    logger.info(
+        "export link issued",
+        extra={
+            "export": item.id, "organization": item.organization_id, "user": user.id, "key": item.s3_key,
+            "signed_at": (query.get("X-Amz-Date") or query.get("Expires") or [""])[0],
+            "signature_sha256": hashlib.sha256(signature.encode()).hexdigest(), "valid_seconds": URL_SECONDS,
+        },
+    )  # fmt: skip
