@@ -326,7 +326,7 @@ def get_user_activity(request: Request, user: Any) -> dict[str, Any]:
     return user_activity_dto(_user_activity(request, user))
 
 
-def _not_held(klass: ClassItem, moment: str) -> Conflict:
+def _not_held(klass: ClassItem) -> Conflict:
     why = f"the class is {klass.status}" if klass.status not in HELD_STATUSES else f"the class is scheduled for {klass.scheduled_at}"
     return Conflict("A user activity is completed once its class has taken place.", _detail("class_id", "class_took_place", why), code="invalid_transition")
 
@@ -345,7 +345,7 @@ def complete_user_activity(request: Request, user: Any) -> dict[str, Any]:
         if klass is None:
             raise NotFound("class")
         if klass.status not in HELD_STATUSES or klass.scheduled_at > moment:
-            raise _not_held(klass, moment)
+            raise _not_held(klass)
         try:
             with TransactWrite(connection=connection()) as tx:
                 tx.condition_check(ClassItem, klass.pk, klass.sk, condition=ClassItem.status.is_in(*HELD_STATUSES) & (ClassItem.scheduled_at <= moment))
