@@ -38,6 +38,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     404: ("NotFound", "`not_found`: no such item in the caller's organization."),
     409: ("Conflict", "`conflict`, `duplicate_activity`, `version_conflict`, `class_full` or `invalid_transition`."),
     413: ("PayloadTooLarge", "`payload_too_large`: body over 256 KiB, or more items than a batch allows."),
+    429: ("RateLimited", "`rate_limited`: a quota or throttle (e.g. one pending export per organization, a daily export quota); the `Retry-After` header says in how many seconds to try again."),
 }
 ERROR_SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -214,9 +215,16 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Cognito ID token (claims sub, email, custom:org_id, custom:campus_id)."}},
             "schemas": {**schemas, **ERROR_SCHEMAS},
-            "responses": {name: {"description": text, "content": _content({"$ref": REF.format(model="Error")})} for name, text in ERRORS.values()},
+            "responses": {name: _error_response(status, text) for status, (name, text) in ERRORS.items()},
         },
     }
+
+
+def _error_response(status: int, text: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": text, "content": _content({"$ref": REF.format(model="Error")})}
+    if status == 429:
+        response["headers"] = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}}
+    return response
 
 
 def _add_links(paths: dict[str, dict[str, Any]]) -> None:

@@ -33,6 +33,14 @@ LAYER_DIRS = [ROOT / "layers" / "shared"]
 STATE_FILE = Path(os.environ.get("LOCAL_STATE_FILE") or ROOT / ".local-stack.json")
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
 OVERRIDABLE = frozenset({"POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED"})  # function settings a local user may set themself
+# Template parameters a local user may set from the environment (`make local ADMIN_EMAILS=... EXPORTS_DAILY_QUOTA=...`).
+PARAMETERS_FROM_ENV = {"AdminEmails": "ADMIN_EMAILS", "ExportsDailyQuota": "EXPORTS_DAILY_QUOTA"}
+
+
+def parameters_from_env() -> dict[str, str]:
+    """The template parameters set in the environment (AdminEmails always: empty means none)."""
+    found = {name: os.environ[variable] for name, variable in PARAMETERS_FROM_ENV.items() if os.environ.get(variable)}
+    return {"AdminEmails": os.environ.get("ADMIN_EMAILS", ""), **found}
 
 
 class Handlers:
@@ -194,7 +202,7 @@ class LocalStack:
         """`fallback`: moto's DynamoDB when DynamoDB Local cannot run (with a warning), instead of failing."""
         self.services = LocalServices(fallback=fallback)
         self.endpoints = self.services.start()
-        params = {"AdminEmails": os.environ.get("ADMIN_EMAILS", ""), **self.parameters}
+        params = {**parameters_from_env(), **self.parameters}
         self.stack = Stack(parameters=params)
         for name, value in self.stack.environment().items():
             if name not in OVERRIDABLE or name not in os.environ:
@@ -277,7 +285,7 @@ def invoke(function_id: str, event: dict[str, Any] | None = None) -> Any:
         raise SystemExit("No running `make local` found (start it first).")
     state = json.loads(STATE_FILE.read_text())
     Endpoints(**state["endpoints"]).apply()
-    stack = Stack(parameters={"AdminEmails": os.environ.get("ADMIN_EMAILS", "")})
+    stack = Stack(parameters=parameters_from_env())
     for name, value in stack.environment().items():
         os.environ.setdefault(name, value)
     function = next((f for f in stack.functions if f.logical_id == function_id), None)

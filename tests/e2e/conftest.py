@@ -21,6 +21,7 @@ from tests.helpers import ContractCheck, Person, Reply
 ROOT = Path(__file__).resolve().parents[2]
 # An email is unique within an organization: every e2e test's admin, each in its own organization.
 ADMIN_EMAIL = "e2e-admin@tests.example"
+EXPORTS_DAILY_QUOTA = 3  # the stack's ExportsDailyQuota, low enough to reach over HTTP
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Http:
 def running_stack(directory: Path, stack: Stack, **settings: str) -> Iterator[Http]:
     """A fresh `make local` in a child process (local/process.py), with `settings` in its environment;
     it must stop on Ctrl-C as a user would stop it."""
-    with child_stack(directory, ADMIN_EMAIL, **settings) as running:
+    with child_stack(directory, ADMIN_EMAIL, EXPORTS_DAILY_QUOTA=str(EXPORTS_DAILY_QUOTA), **settings) as running:
         yield Http(running.url, running.log, running.state, ContractCheck(stack))
         stop(running)
         assert running.process.returncode is not None and "stopped" in running.log.read_text(), "the local runner did not stop on Ctrl-C"

@@ -25,6 +25,10 @@ def test_a_mentor_day_over_http(http: Http):
     replay = http.call("POST", "/api/activities/sync", mentor, sync).body["results"]
     assert [r["outcome"] for r in first] == ["existing", "created"] and [r["outcome"] for r in replay] == ["existing", "existing"]
     assert first[0]["activity"]["id"] == visit.body["id"]
+    colleague = Person.new(org)  # another mentor whose phone happens to use the same local_id
+    taken = http.call("POST", "/api/activities", colleague, {"activity_date": "2026-11-02", "activity_type": "meeting", "local_id": "phone-7"})
+    assert taken.status == 409 and taken.rules == ["local_id_unique_per_org"] and visit.body["id"] not in str(taken.body)
+    assert http.call("POST", "/api/activities/sync", colleague, sync).body["results"][0]["error"]["status"] == 409
     report = http.call("POST", f"/api/activities/{visit.body['id']}/home-visit-report", mentor, {"content": "Fine, with coffee."})
     assert report.status == 201
     approved = http.call("POST", f"/api/activities/{visit.body['id']}/review", admin, {"action": "approve"})

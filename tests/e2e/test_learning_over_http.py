@@ -70,7 +70,12 @@ def test_tasks_and_class_lifecycle_over_http(http: Http):
     joined = http.call("POST", f"/api/classes/{klass['id']}/join", learner).body
     assert (joined["current_participants"], joined["participant_ids"]) == (1, [learner.sub])
     assert http.call("POST", f"/api/classes/{klass['id']}/join", learner).error["code"] == "conflict"
-    assert [ua["role"] for ua in http.call("GET", f"/api/user-activities?class_id={klass['id']}", learner).body["items"]] == ["participante"]
+    (ua,) = http.call("GET", f"/api/user-activities?class_id={klass['id']}", learner).body["items"]
+    assert ua["role"] == "participante"
+    early = http.call("POST", f"/api/user-activities/{ua['id']}/complete", learner)  # tomorrow's class has not taken place
+    assert (early.status, early.error["code"], early.rules) == (409, "invalid_transition", ["class_took_place"])
     assert http.call("POST", f"/api/classes/{klass['id']}/cancel", host).body["status"] == "cancelled"
+    assert http.call("POST", f"/api/user-activities/{ua['id']}/complete", learner).error["code"] == "invalid_transition"
+    assert http.call("GET", "/api/users/me", learner).body["total_classes"] == 0
     assert http.call("POST", f"/api/classes/{klass['id']}/join", Person.new(org)).error["code"] == "invalid_transition"
     assert http.call("POST", f"/api/classes/{klass['id']}/confirm", host).error["code"] == "invalid_transition"

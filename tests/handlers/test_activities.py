@@ -175,6 +175,44 @@ def test_local_id_is_unique_per_organization_not_globally(api: Api, member: Pers
     assert theirs.status == 201 and theirs.body["id"] != mine["id"]
 
 
+def test_a_local_id_someone_else_wrote_is_409_and_reveals_nothing_of_their_record(api: Api, member: Person, coordinator: Person, admin: Person, org_id: str):
+    theirs = create(api, member, local_id="phone-1", summary="private note about Kari").body
+    colleague = make_user(api, org_id)
+    for who in (colleague, coordinator, admin):  # a coordinator may read it, but did not write it
+        reply = create(api, who, local_id="phone-1", summary="mine")
+        assert reply.status == 409 and reply.error["code"] == "conflict" and reply.rules == ["local_id_unique_per_org"]
+        assert theirs["id"] not in str(reply.body) and "Kari" not in str(reply.body)
+    assert api.call("GET", URL, colleague).body["items"] == []
+    assert [a["id"] for a in api.call("GET", URL, coordinator).body["items"]] == [theirs["id"]]
+
+
+def test_a_local_id_replays_for_its_owner_and_for_the_coordinator_who_registered_it(api: Api, member: Person, coordinator: Person, org_id: str):
+    from activity_tracker.repository import users
+
+    proxy = create(api, coordinator, user_id=member.sub, local_id="tablet-1").body
+    assert create(api, coordinator, local_id="tablet-1").status == 200  # the coordinator replaying their own write
+    assert create(api, member, local_id="tablet-1").body["id"] == proxy["id"]  # the owner
+    users.update_fields(users.get(org_id, coordinator.sub), {"role": "member"})  # wrote it, may no longer read it
+    demoted = create(api, coordinator, local_id="tablet-1")
+    assert demoted.status == 409 and proxy["id"] not in str(demoted.body)
+
+
+def test_a_local_id_taken_between_the_check_and_the_write_is_409_for_someone_else(api: Api, member: Person, org_id: str, monkeypatch):
+    from activity_tracker.logic import activities
+
+    theirs = create(api, member, local_id="phone-2").body
+    seen = activities._prefetch
+
+    def too_early(org: str, contact_id, local_id):  # the guard was written just after this read
+        return (*seen(org, contact_id, local_id)[:2], None)
+
+    monkeypatch.setattr(activities, "_prefetch", too_early)
+    colleague = make_user(api, org_id)
+    reply = create(api, colleague, local_id="phone-2")
+    assert reply.status == 409 and reply.rules == ["local_id_unique_per_org"] and theirs["id"] not in str(reply.body)
+    assert create(api, member, local_id="phone-2").body["id"] == theirs["id"]
+
+
 def test_racing_creates_with_one_local_id_end_with_one_record(api: Api, member: Person):
     replies = []
     threads = [threading.Thread(target=lambda: replies.append(create(api, member, local_id="race"))) for _ in range(8)]
@@ -412,6 +450,46 @@ def test_review_needs_a_reviewer_and_a_reason_for_flag_and_reject(api: Api, memb
         assert reply.status == 400 and reply.rules == ["review_fields_consistent"]
     assert api.call("POST", f"{URL}/{created['id']}/review", coordinator, {"action": "approve", "reason": "x"}).rules == ["review_fields_consistent"]
     assert api.call("POST", f"{URL}/{created['id']}/review", coordinator, {"action": "bless"}).rules == ["must_be_one_of"]
+
+
+def test_a_coordinator_may_not_review_an_activity_they_own_or_registered(api: Api, member: Person, coordinator: Person, admin: Person, org_id: str):
+    own = create(api, coordinator).body
+    registered = create(api, coordinator, user_id=member.sub).body
+    for activity_id in (own["id"], registered["id"]):
+        for action in ("approve", "flag", "reject"):
+            reply = _review(api, coordinator, activity_id, action)
+            assert reply.status == 403 and reply.rules == ["review_not_own_activity"]
+    assert api.call("GET", f"{URL}/{own['id']}", coordinator).body["status"] == "under_review"
+    colleague = make_user(api, org_id, "coordinator")
+    assert _review(api, colleague, own["id"], "approve").body["reviewed_by_user_id"] == colleague.sub
+    assert _review(api, coordinator, own["id"], "reopen").rules == ["review_not_own_activity"]
+    assert _review(api, admin, create(api, admin).body["id"], "approve").status == 200  # an admin may
+
+
+def test_a_coordinator_may_not_edit_their_own_approved_activity_which_would_skip_review(api: Api, member: Person, coordinator: Person, admin: Person):
+    own = create(api, coordinator).body
+    assert api.call("PATCH", f"{URL}/{own['id']}", coordinator, {"duration_minutes": 45}).status == 200  # under review: theirs to edit
+    _review(api, admin, own["id"], "approve")
+    reply = api.call("PATCH", f"{URL}/{own['id']}", coordinator, {"duration_minutes": 600})
+    assert reply.status == 403 and reply.rules == ["review_not_own_activity"]
+    theirs = create(api, member).body
+    _review(api, admin, theirs["id"], "approve")
+    assert api.call("PATCH", f"{URL}/{theirs['id']}", coordinator, {"duration_minutes": 50}).status == 200
+    mine = create(api, admin, activity_date="2026-11-03").body
+    _review(api, admin, mine["id"], "approve")
+    assert api.call("PATCH", f"{URL}/{mine['id']}", admin, {"duration_minutes": 50}).status == 200
+
+
+def test_a_review_with_the_version_read_fails_if_the_activity_changed_since(api: Api, member: Person, coordinator: Person):
+    read = create(api, member).body
+    api.call("PATCH", f"{URL}/{read['id']}", member, {"duration_minutes": 600})  # edited after the reviewer read it
+    stale = api.call("POST", f"{URL}/{read['id']}/review", coordinator, {"action": "approve", "version": read["version"]})
+    assert stale.status == 409 and stale.error["code"] == "version_conflict" and stale.rules == ["version_conflict"]
+    current = api.call("GET", f"{URL}/{read['id']}", coordinator).body
+    assert current["status"] == "under_review"
+    approved = api.call("POST", f"{URL}/{read['id']}/review", coordinator, {"action": "approve", "version": current["version"]})
+    assert approved.status == 200 and approved.body["version"] == current["version"] + 1
+    assert api.call("POST", f"{URL}/{read['id']}/review", coordinator, {"action": "reopen", "version": 0}).rules == ["greater_than_equal"]
 
 
 # ---------------------------------------------------------------- delete and restore

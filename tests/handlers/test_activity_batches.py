@@ -50,6 +50,19 @@ def test_two_clients_syncing_the_same_local_id_end_with_one_record(api: Api, org
     assert len({r.body["results"][0]["activity"]["id"] for r in replies}) == 1
 
 
+def test_syncing_a_local_id_someone_else_wrote_is_a_conflict_for_that_item_only(api: Api, org_id: str):
+    owner, colleague = make_user(api, org_id), make_user(api, org_id)
+    theirs = api.call("POST", SYNC, owner, {"items": [item("offline-7", summary="private")]}).body["results"][0]["activity"]
+    results = api.call("POST", SYNC, colleague, {"items": [item("offline-7", summary="mine"), item("offline-8")]}).body["results"]
+    assert [(r["local_id"], r["outcome"]) for r in results] == [("offline-7", "rejected"), ("offline-8", "created")]
+    error = results[0]["error"]
+    assert (error["code"], error["status"], error["details"][0]["rule"], error["details"][0]["field"]) == ("conflict", 409, "local_id_unique_per_org", "items.0.local_id")
+    assert "activity" not in results[0] and theirs["id"] not in str(results) and "private" not in str(results)
+    assert [a["local_id"] for a in api.call("GET", "/api/activities", colleague).body["items"]] == ["offline-8"]
+    again = api.call("POST", SYNC, owner, {"items": [item("offline-7")]}).body["results"][0]
+    assert again["outcome"] == "existing" and again["activity"]["id"] == theirs["id"]
+
+
 def test_sync_limits_and_local_id(api: Api, org_id: str):
     member = make_user(api, org_id)
     too_many = api.call("POST", SYNC, member, {"items": [item(f"x{n}") for n in range(26)]})

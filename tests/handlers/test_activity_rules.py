@@ -157,7 +157,7 @@ def test_concurrent_patches_one_wins(api: Api, org_id: str):
 )  # fmt: skip
 def test_transition_table(api: Api, org_id: str, path: list, action: str, ok: bool):
     coordinator = make_user(api, org_id, "coordinator")
-    act = create(api, coordinator)
+    act = create(api, make_user(api, org_id))
     for step in path:
         assert api.call("POST", f"/api/activities/{act['id']}/review", coordinator, {"action": step, **({"reason": "r"} if step in ("flag", "reject") else {})}).status == 200
     reply = api.call("POST", f"/api/activities/{act['id']}/review", coordinator, {"action": action, **({"reason": "why"} if action in ("flag", "reject") else {})})

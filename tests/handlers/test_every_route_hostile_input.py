@@ -241,7 +241,12 @@ def world(api: Api) -> dict[str, Any]:
     task = api.call("POST", "/api/tasks", admin, {"title": "t", "type": "exam", "difficulty": "easy"}).body["id"]
     classes = [api.call("POST", "/api/classes", admin, {"class_type": "grupal", "scheduled_at": f"2099-01-0{day}T10:00:00Z"}).body["id"] for day in (1, 2)]
     api.call("POST", f"/api/classes/{classes[0]}/join", member)
-    exports = [api.call("POST", "/api/exports/bufdir", admin, {"period_start": f"2026-0{m}-01", "period_end": f"2026-0{m}-28"}).body["id"] for m in (1, 2)]
+    exports = []
+    for m in (1, 2):  # one unfinished export per organization at a time: each is finished as a worker would
+        exports.append(api.call("POST", "/api/exports/bufdir", admin, {"period_start": f"2026-0{m}-01", "period_end": f"2026-0{m}-28"}).body["id"])
+        from activity_tracker.repository import exports as export_items
+
+        export_items.fail_stuck(export_items.get(org_id, exports[-1]), "finished by the fixture")
     user_activity = api.call("GET", "/api/user-activities", admin).body["items"][0]["id"]
     ids = {"activities": activities[0], "contacts": contact, "classes": classes[0], "tasks": task, "exports": exports[0], "user-activities": user_activity, "users": member.sub}
     cursors: dict[str, list[str]] = {}

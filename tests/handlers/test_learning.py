@@ -196,9 +196,17 @@ def test_attaching_a_task_and_completing_the_class(api: Api, org_id: str):
     assert [api.call("GET", "/api/users/me", who).body["total_classes"] for who in [host, *learners]] == [1, 1, 1]
 
 
+def took_place(org_id: str, class_id: str, status: str = "scheduled") -> None:
+    """The class's time has come (booking refuses a past time, so the test moves it back in the table)."""
+    from activity_tracker.repository.learning import ClassItem, get_class
+
+    past = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    get_class(org_id, class_id).update(actions=[ClassItem.status.set(status), ClassItem.scheduled_at.set(past), ClassItem.gsi2sk.set(f"{past}#{class_id}")])
+
+
 def test_completing_a_user_activity_is_idempotent_and_counts_once(api: Api, org_id: str):
     host = make_user(api, org_id)
-    book(api, host)
+    took_place(org_id, book(api, host).body["id"])
     ua = api.call("GET", "/api/user-activities", host).body["items"][0]
     first = api.call("POST", f"/api/user-activities/{ua['id']}/complete", host)
     again = api.call("POST", f"/api/user-activities/{ua['id']}/complete", host)
@@ -224,14 +232,21 @@ def test_booking_past_the_calendar_is_400(api: Api, org_id: str, scheduled_at: s
     assert reply.status == 400 and reply.rules[0] in ("scheduled_at_valid", "scheduled_at_in_future")
 
 
-def test_completing_a_class_while_its_members_change_is_409_not_500(api: Api, org_id: str, monkeypatch: pytest.MonkeyPatch):
+def test_completing_a_class_while_its_members_change_is_retried_then_409_not_500(api: Api, org_id: str, monkeypatch: pytest.MonkeyPatch):
+    from activity_tracker.repository.table import CONFLICT_ATTEMPTS
+
     admin, learner = make_user(api, org_id, "admin"), make_user(api, org_id)
     klass = book(api, admin).body
     api.call("POST", f"/api/classes/{klass['id']}/join", learner)
     conflict_transactions(monkeypatch, 1)
-    reply = api.call("POST", f"/api/classes/{klass['id']}/complete", admin)
+    assert api.call("POST", f"/api/classes/{klass['id']}/complete", admin).body["status"] == "completed", "one conflict is retried"
+    other = book(api, admin).body
+    api.call("POST", f"/api/classes/{other['id']}/join", learner)
+    conflict_transactions(monkeypatch, CONFLICT_ATTEMPTS)
+    reply = api.call("POST", f"/api/classes/{other['id']}/complete", admin)
     assert (reply.status, reply.error["code"]) == (409, "conflict")
-    assert api.call("POST", f"/api/classes/{klass['id']}/complete", admin).body["status"] == "completed"  # trying again finishes it
+    monkeypatch.undo()
+    assert api.call("POST", f"/api/classes/{other['id']}/complete", admin).body["status"] == "completed"  # trying again finishes it
 
 
 def test_ids_in_bodies_and_queries_are_safe_ids(api: Api, org_id: str):
@@ -242,6 +257,121 @@ def test_ids_in_bodies_and_queries_are_safe_ids(api: Api, org_id: str):
     assert api.call("GET", "/api/user-activities?task_id=" + "t" * 129, admin).rules == ["id_format"]
     bulk = {"user_ids": [admin.sub, "u#x"], "activity": {"activity_date": "2026-01-05", "activity_type": "meeting"}}
     assert api.call("POST", "/api/activities/bulk", admin, bulk).rules == ["id_format"]
+
+
+def test_a_member_completes_their_user_activity_only_once_the_class_took_place(api: Api, org_id: str):
+    host, learner, admin = make_user(api, org_id), make_user(api, org_id), make_user(api, org_id, "admin")
+
+    def complete(who: Person, class_id: str):
+        (ua,) = api.call("GET", f"/api/user-activities?class_id={class_id}", who).body["items"]
+        return api.call("POST", f"/api/user-activities/{ua['id']}/complete", who)
+
+    klass = book(api, host).body["id"]
+    api.call("POST", f"/api/classes/{klass}/join", learner)
+    refused = complete(learner, klass)  # pending, and not yet held
+    assert refused.status == 409 and refused.error["code"] == "invalid_transition" and refused.rules == ["class_took_place"]
+    api.call("POST", f"/api/classes/{klass}/confirm", host)
+    assert complete(learner, klass).error["code"] == "invalid_transition"  # scheduled, but still to come
+    unpaid = book(api, host).body["id"]
+    took_place(org_id, unpaid, "pending")  # its time passed without being confirmed
+    assert complete(host, unpaid).error["code"] == "invalid_transition"
+    cancelled = book(api, host).body["id"]
+    api.call("POST", f"/api/classes/{cancelled}/join", learner)
+    took_place(org_id, cancelled)
+    api.call("POST", f"/api/classes/{cancelled}/cancel", admin)
+    assert complete(learner, cancelled).error["code"] == "invalid_transition"
+    took_place(org_id, klass)
+    done = complete(learner, klass)
+    assert done.status == 200 and done.body["completed"] is True
+    for _ in range(2):
+        consume(api, recorded(api.stack, org_id))
+    assert [api.call("GET", "/api/users/me", who).body["total_classes"] for who in (learner, host)] == [1, 0]
+
+
+def test_class_completion_racing_members_own_completions_never_fails_and_counts_once(api: Api, org_id: str):
+    moderator, host = make_user(api, org_id, "moderator"), make_user(api, org_id)
+    learners = [make_user(api, org_id) for _ in range(4)]
+    rounds, replies = 4, []
+    for _ in range(rounds):
+        klass = book(api, host).body["id"]
+        for who in learners:
+            api.call("POST", f"/api/classes/{klass}/join", who)
+        took_place(org_id, klass)
+        mine = {who.sub: api.call("GET", f"/api/user-activities?class_id={klass}", who).body["items"][0]["id"] for who in [host, *learners]}
+        barrier = threading.Barrier(1 + 2 * len(mine))
+
+        def call(method: str, path: str, who: Person, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            replies.append((path, api.call(method, path, who)))
+
+        threads = [threading.Thread(target=call, args=("POST", f"/api/classes/{klass}/complete", moderator))]
+        for who in [host, *learners]:
+            threads += [threading.Thread(target=call, args=("POST", f"/api/user-activities/{mine[who.sub]}/complete", who)) for _ in range(2)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        assert api.call("GET", f"/api/classes/{klass}", host).body["status"] == "completed"
+    assert all(reply.status == 200 for _, reply in replies), [(path, reply.status, reply.body) for path, reply in replies if reply.status != 200]
+    for _ in range(2):  # delivered twice
+        consume(api, recorded(api.stack, org_id))
+    assert [api.call("GET", "/api/users/me", who).body["total_classes"] for who in [host, *learners]] == [rounds] * 5
+
+
+class TransactionsMeetOthers:
+    """DynamoDB Local runs one write at a time; AWS cancels a transaction (TransactionConflict) or
+    refuses a single write (TransactionConflictException) when another transaction holds one of its
+    items. This answers the next `times` calls of `operation` that way, before they reach the engine."""
+
+    def __init__(self, operation: str, times: int, model: type | None = None):
+        from activity_tracker.repository.table import connection
+
+        self.operation, self.left = operation, times
+        # transactions go through the shared low-level connection, a model's own writes through its own
+        client = model._get_connection().connection.client if model is not None else connection().client  # type: ignore[attr-defined]
+        self.events = client.meta.events
+
+    def __enter__(self) -> TransactionsMeetOthers:
+        self.events.register(f"before-call.dynamodb.{self.operation}", self._answer, unique_id="test-conflict")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.events.unregister(f"before-call.dynamodb.{self.operation}", unique_id="test-conflict")
+
+    def _answer(self, params, **kwargs):
+        from types import SimpleNamespace
+
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        if self.operation == "TransactWriteItems":
+            error = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]"}
+            body = {"Error": error, "CancellationReasons": [{"Code": "TransactionConflict"}]}
+        else:
+            body = {"Error": {"Code": "TransactionConflictException", "Message": "Transaction is ongoing for the item"}}
+        return SimpleNamespace(status_code=400, headers={}), {**body, "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+
+def test_writes_that_meet_another_transaction_are_retried_and_never_answer_5xx(api: Api, org_id: str):
+    from activity_tracker.repository.learning import ClassItem
+
+    moderator, host, learner = make_user(api, org_id, "moderator"), make_user(api, org_id), make_user(api, org_id)
+    klass = book(api, host).body["id"]
+    with TransactionsMeetOthers("TransactWriteItems", 2):  # a member's completion holds the class for a moment
+        assert api.call("POST", f"/api/classes/{klass}/join", learner).status == 200
+    took_place(org_id, klass)
+    (ua,) = api.call("GET", f"/api/user-activities?class_id={klass}", learner).body["items"]
+    with TransactionsMeetOthers("TransactWriteItems", 2):
+        assert api.call("POST", f"/api/user-activities/{ua['id']}/complete", learner).body["completed"] is True
+    with TransactionsMeetOthers("TransactWriteItems", 2), TransactionsMeetOthers("UpdateItem", 2, ClassItem):
+        assert api.call("POST", f"/api/classes/{klass}/complete", moderator).body["status"] == "completed"
+    other = book(api, host).body["id"]
+    took_place(org_id, other)
+    (mine,) = api.call("GET", f"/api/user-activities?class_id={other}", host).body["items"]
+    with TransactionsMeetOthers("TransactWriteItems", 100):  # held for longer than the retries last
+        assert api.call("POST", f"/api/user-activities/{mine['id']}/complete", host).error["code"] == "conflict"
+        assert api.call("POST", f"/api/classes/{other}/complete", moderator).error["code"] == "conflict"
+    with TransactionsMeetOthers("UpdateItem", 100, ClassItem):
+        assert api.call("POST", f"/api/classes/{other}/cancel", host).error["code"] == "conflict"
+    assert api.call("GET", f"/api/classes/{other}", host).body["status"] == "scheduled"
 
 
 def test_user_activity_queries(api: Api, org_id: str):

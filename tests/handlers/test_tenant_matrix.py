@@ -91,8 +91,13 @@ class Org:
             self.create(self.person("admin"), "POST", f"/api/classes/{class_id}/confirm", None, "a scheduled class")
         return class_id
 
-    def user_activity(self, who: Person) -> str:
-        class_id = self.klass(who)
+    def user_activity(self, who: Person, *, held: bool = False) -> str:
+        class_id = self.klass(who, scheduled=held)
+        if held:  # its time has come (booking refuses a past time, so it is moved back in the table)
+            from activity_tracker.repository.learning import ClassItem, get_class
+
+            past = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            get_class(self.id, class_id).update(actions=[ClassItem.scheduled_at.set(past), ClassItem.gsi2sk.set(f"{past}#{class_id}")])
         listed = self.create(who, "GET", f"/api/user-activities?class_id={class_id}", None, "the host's user activity")
         items = listed.get("items") or []
         if not items:
@@ -100,7 +105,18 @@ class Org:
         self.ids.add(items[0]["id"])
         return items[0]["id"]
 
+    def no_export_pending(self) -> None:
+        """An organization has one pending or running export at a time: the matrix's earlier ones
+        are finished first (no worker runs here), as the worker would finish them."""
+        from activity_tracker import keys
+        from activity_tracker.repository import exports
+
+        for item in exports.ExportItem.by_organization.query(keys.exports_of_org(self.id)):
+            if item.status in exports.UNFINISHED:
+                exports.fail_stuck(item, "finished by the matrix")
+
     def export(self, who: Person | None = None) -> str:
+        self.no_export_pending()
         year = dt.date.today().year - 1
         body = {"period_start": f"{year}-01-01", "period_end": f"{year}-01-31", "format": "csv"}
         return self.create(who or self.person("admin"), "POST", "/api/exports/bufdir", body, "an export")["id"]
@@ -171,7 +187,7 @@ TABLE: list[Entry] = [
     Entry("GET", "/api/stats/me", EVERYONE, query="year=2026"),
     Entry("GET", "/api/stats/organization", REVIEWERS, query="year=2026"),
     # Bufdir exports
-    Entry("POST", "/api/exports/bufdir", REVIEWERS, body=_fixed({"period_start": "2026-01-01", "period_end": "2026-01-31", "format": "json"}), statuses=frozenset({202})),
+    Entry("POST", "/api/exports/bufdir", REVIEWERS, body=lambda org, who: org.no_export_pending() or {"period_start": "2026-01-01", "period_end": "2026-01-31", "format": "json"}, statuses=frozenset({202})),
     Entry("GET", "/api/exports", REVIEWERS),
     Entry("GET", "/api/exports/{id}", REVIEWERS, make=lambda org, who: org.export(), owner="member", note="API.md gives exports to coordinator/admin"),
     # learning platform
@@ -191,7 +207,7 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/classes/{id}/complete", CONTENT, make=lambda org, who: org.klass(org.new_member(), scheduled=True), owner="member"),
     Entry("GET", "/api/user-activities", EVERYONE),
     Entry("GET", "/api/user-activities/{id}", EVERYONE, make=lambda org, who: org.user_activity(who)),
-    Entry("POST", "/api/user-activities/{id}/complete", EVERYONE, make=lambda org, who: org.user_activity(who)),
+    Entry("POST", "/api/user-activities/{id}/complete", EVERYONE, make=lambda org, who: org.user_activity(who, held=True)),
 ]
 
 CROSS = [entry for entry in TABLE if entry.owner == "caller" or not any(e.method == entry.method and e.path == entry.path and e.owner == "caller" for e in TABLE)]

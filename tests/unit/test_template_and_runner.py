@@ -121,3 +121,17 @@ def test_the_user_pool_verifies_email_changes_and_can_close_sign_up(stack: Stack
     assert stack.doc["Parameters"]["AdminCreateUserOnly"]["Default"] == "true"
     assert pool["MfaConfiguration"] in ("OPTIONAL", "ON") and "SOFTWARE_TOKEN_MFA" in pool["EnabledMfas"]
     assert "email_verified" in stack.resources["UserPoolClient"]["Properties"]["ReadAttributes"]
+
+
+def test_reads_of_the_exports_bucket_are_logged_to_a_bucket_of_their_own():
+    from local.template import Stack
+
+    resources = Stack().resources
+    logging = resources["ExportsBucket"]["Properties"]["LoggingConfiguration"]
+    assert logging["DestinationBucketName"] == {"Ref": "ExportsAccessLogBucket"} and logging["LogFilePrefix"] == "exports/"
+    log_bucket = resources["ExportsAccessLogBucket"]
+    assert log_bucket["DeletionPolicy"] == "Retain" and "LoggingConfiguration" not in log_bucket["Properties"]
+    assert all(log_bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+    (grant,) = [s for s in resources["ExportsAccessLogBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert grant["Principal"] == {"Service": "logging.s3.amazonaws.com"} and grant["Action"] == "s3:PutObject"
+    assert grant["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::GetAtt": ["ExportsBucket", "Arn"]}}

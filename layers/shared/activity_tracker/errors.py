@@ -8,12 +8,12 @@ from typing import Any
 class DomainError(Exception):
     status: int = 400
     code: str = "validation_error"
-    headers: dict[str, str] = {}  # e.g. Retry-After on 429 and 503
 
     def __init__(self, message: str, details: list[dict[str, Any]] | None = None, code: str | None = None):
         super().__init__(message)
         self.message = message
         self.details = details or []
+        self.headers: dict[str, str] = {}  # response headers that go with the error (Retry-After)
         if code:
             self.code = code
 
@@ -94,6 +94,16 @@ def is_transient(error: BaseException) -> bool:
             return "TransactionConflict" in reasons and "ConditionalCheckFailed" not in reasons
         current = getattr(current, "cause", None) or current.__cause__ or current.__context__
     return False
+
+
+class RateLimited(DomainError):
+    """429 with `Retry-After` (seconds): a quota or a one-at-a-time limit."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, details: list[dict[str, Any]], retry_after_seconds: int):
+        super().__init__(message, details)
+        self.headers = {"Retry-After": str(max(1, int(retry_after_seconds)))}
 
 
 def rule_violation(field: str, rule: str, message: str, *, status: int = 400) -> DomainError:

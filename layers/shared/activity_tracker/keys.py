@@ -189,3 +189,19 @@ def exports_of_org(org_id: str) -> str:
 
 
 ALL_ORGANIZATIONS = "ORGS"  # GSI2 partition of every organization (the scheduled export walks it)
+
+
+UNFINISHED_EXPORTS = "EXPORTS#UNFINISHED"  # GSI4 partition (sparse): every pending or running export, by `queued_at#id` (the sweep reads it)
+
+
+def export_limits_pk(org_id: str) -> str:
+    """The organization's export limits: `EXPORT_SLOT_SK` (which export holds its one place) and a
+    request counter per UTC day (`export_quota_sk`)."""
+    return f"ORG#{org_id}#EXPORTLIMITS"
+
+
+EXPORT_SLOT_SK = "SLOT"
+
+
+def export_quota_sk(day: str) -> str:
+    return f"DAY#{day}"

@@ -15,6 +15,7 @@ class Settings(BaseModel):
     admin_emails: frozenset[str] = Field(default_factory=frozenset)
     exports_bucket: str = "activity-tracker-exports"
     max_body_bytes: int = 256 * 1024
+    exports_daily_quota: int = 20  # Bufdir exports an organization's users may request per UTC day (template: ExportsDailyQuota)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -23,6 +24,7 @@ class Settings(BaseModel):
             table_name=os.environ.get("TABLE_NAME", DEFAULT_TABLE_NAME),
             admin_emails=frozenset(e.strip().lower() for e in emails.split(",") if e.strip()),
             exports_bucket=os.environ.get("EXPORTS_BUCKET", "activity-tracker-exports"),
+            exports_daily_quota=int(os.environ.get("EXPORTS_DAILY_QUOTA") or 20),
         )
 
 

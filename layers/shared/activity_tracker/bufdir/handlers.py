@@ -42,16 +42,35 @@ def scheduled_export_id(org_id: str, period_start: str) -> str:
 
 def schedule_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Queue the previous month's export (in each organization's time zone) for every
-    organization that is not a test organization."""
+    organization that is not a test organization. A rerun queues nothing twice, but queues again
+    (`requeued`) a month's export that failed or is stuck pending or running."""
+    from activity_tracker.clock import iso, now
     from activity_tracker.repository.organizations import OrganizationItem
+    from activity_tracker.rules.exports import PENDING_REDRIVE_AFTER, STALE_RUNNING
 
-    queued, skipped = [], 0
+    queued, requeued, skipped = [], [], 0
+    moment = now()
     for org in OrganizationItem.every_organization.query(keys.ALL_ORGANIZATIONS):
         if org.is_test_organization:
             skipped += 1
             continue
         start, end = worker.previous_month(org.timezone)
-        if exports.create(org.id, scheduled_export_id(org.id, start), start, end, "csv", None) is not None:
+        export_id = scheduled_export_id(org.id, start)
+        if exports.create(org.id, export_id, start, end, "csv", None) is not None:
             queued.append(org.id)
-    logger.info("scheduled Bufdir exports", extra={"queued": len(queued), "test_organizations": skipped})
-    return {"queued": queued, "skipped_test_organizations": skipped}
+            continue
+        existing = exports.get(org.id, export_id)
+        if existing is not None and exports.requeue(existing, iso(moment - PENDING_REDRIVE_AFTER), iso(moment - STALE_RUNNING)):
+            requeued.append(org.id)
+    logger.info("scheduled Bufdir exports", extra={"queued": len(queued), "requeued": len(requeued), "test_organizations": skipped})
+    return {"queued": queued, "requeued": requeued, "skipped_test_organizations": skipped}
+
+
+def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every 15 minutes: re-drive exports stuck pending, fail those that will not start or whose run died."""
+    from activity_tracker.bufdir.sweep import sweep
+
+    swept = sweep()
+    if swept.redriven or swept.failed:
+        logger.warning("swept stuck Bufdir exports", extra=swept.as_dict())
+    return swept.as_dict()

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from activity_tracker.rules.activities import bufdir_eligible
+
 COLUMNS = (
     "id", "activity_date", "local_date", "user_id", "registered_by_user_id", "activity_type", "bufdir_category",
     "duration_minutes", "is_group_activity", "participant_count", "participants", "contact_id", "summary",
@@ -18,11 +20,22 @@ COLUMNS = (
 )  # fmt: skip
 FLAGS = ("is_group_activity", "is_proxy_registration", "is_bulk_registration", "has_home_visit_report")
 STORED = tuple(name for name in COLUMNS if name not in ("bufdir_category", "participants"))
-ATTRIBUTES = (*STORED, "status", "deleted_at", "bufdir_eligible")  # what an export reads of an activity (each once: DynamoDB refuses overlapping paths)
+ATTRIBUTES = (*STORED, "status", "deleted_at", "bufdir_excluded")  # what an export reads of an activity (each once: DynamoDB refuses overlapping paths)
 
 
 def counts(activity: Mapping[str, Any], period_start: str, period_end: str) -> bool:
-    return period_start <= activity["local_date"] <= period_end and activity.get("status") == "approved" and not activity.get("deleted_at") and bool(activity.get("bufdir_eligible"))
+    """Approved, live and inside the period (eligibility is `reported_category`'s)."""
+    return period_start <= activity["local_date"] <= period_end and activity.get("status") == "approved" and not activity.get("deleted_at")
+
+
+def reported_category(activity: Mapping[str, Any], categories: Mapping[str, str | None], is_test_organization: bool) -> str | None:
+    """The Bufdir category the activity is reported under now, or None when it is not eligible:
+    the eligibility rules applied with the organization's mapping at export time, not the
+    `bufdir_eligible` flag stored when the activity was last written (a remap since, say
+    `home_visit` → `group`, must not report a 15-minute visit as a group activity)."""
+    if not bufdir_eligible(activity, categories, is_test_organization):
+        return None
+    return categories.get(activity["activity_type"])
 
 
 def participants(activity: Mapping[str, Any]) -> int:
@@ -65,8 +78,22 @@ class Summary:
         return {"categories": {name: dict(values) for name, values in sorted(self.categories.items())}, "active_mentors": len(self.mentors)}
 
 
+# A spreadsheet opening the CSV reads a cell starting with one of these as a formula (OWASP, CSV
+# injection): `=HYPERLINK(...)` in a summary would run on the coordinator's machine.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: Any) -> Any:
+    """OWASP's defence against CSV injection: a text cell that starts with a formula trigger gets a
+    leading `'`, which spreadsheets take as "this is text" (numbers and booleans are left alone)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 class CsvRows:
-    """RFC 4180: a header row, CRLF line ends, fields with commas, quotes or newlines quoted."""
+    """RFC 4180: a header row, CRLF line ends, fields with commas, quotes or newlines quoted; every
+    text cell made inert to spreadsheets (`inert_cell`). Only the CSV: the JSON export keeps values as they are."""
 
     def __init__(self) -> None:
         self._buffer = io.StringIO()
@@ -77,7 +104,7 @@ class CsvRows:
         return self._take()
 
     def add(self, values: dict[str, Any]) -> bytes:
-        self._writer.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else v) for k, v in values.items()})
+        self._writer.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else inert_cell(v)) for k, v in values.items()})
         return self._take()
 
     def end(self, summary: dict[str, Any]) -> bytes:

@@ -1,22 +1,28 @@
 """Runs a queued export: claims it (pending → running), pages through the organization's
 approved activities by date with a Query (GSI4, only the attributes a row needs), streams the
-rows to S3 with a multipart upload (memory stays flat as the period grows), and ends `done` with row_count and summary, or `failed` with a reason.
+rows to S3 with a multipart upload (memory stays flat as the period grows), and ends `done` with row_count and summary, or `failed` with a fixed reason for
+its user (the exception itself goes to the logs).
 A redelivered or rerun export is safe: only a pending one (or one stuck running past the worker's
 timeout) can be claimed, and a rerun overwrites the same object."""
 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from activity_tracker.bufdir.report import ATTRIBUTES, CsvRows, JsonRows, Summary, counts, row
+from aws_lambda_powertools import Logger
+
+from activity_tracker.bufdir.report import ATTRIBUTES, CsvRows, JsonRows, Summary, counts, reported_category, row
 from activity_tracker.clock import iso, now, now_iso
-from activity_tracker.repository.exports import ExportItem
+from activity_tracker.repository.exports import ExportItem, leave_unfinished
 from activity_tracker.rules.activities import local_day_window
-from activity_tracker.rules.exports import STALE_RUNNING, TIME_LIMIT, out_of_time
+from activity_tracker.rules.exports import FAILED, STALE_RUNNING, TIME_LIMIT, out_of_time
 from activity_tracker.settings import get_settings
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
 
 PART_SIZE = 5 * 1024 * 1024  # S3's smallest part (but for the last): memory holds one; 10,000 parts make 50 GiB
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -96,13 +102,15 @@ def activities(org_id: str, period_start: str, period_end: str) -> Any:
 
 def _finish(export: ExportItem, actions: list[Any]) -> None:
     """The final status, only while this run still holds the claim: a run that was taken over as
-    stale must not overwrite the result of the run that took it over."""
+    stale must not overwrite the result of the run that took it over. A finished export leaves the
+    sweep's index of unfinished ones."""
     from pynamodb.exceptions import UpdateError
 
     claimed_at = export.started_at
     try:
         export.update(
-            actions=[*actions, ExportItem.finished_at.set(now_iso()), ExportItem.updated_at.set(now_iso())], condition=(ExportItem.status == "running") & (ExportItem.started_at == claimed_at)
+            actions=[*actions, *leave_unfinished(), ExportItem.finished_at.set(now_iso()), ExportItem.updated_at.set(now_iso())],
+            condition=(ExportItem.status == "running") & (ExportItem.started_at == claimed_at),
         )
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
@@ -136,20 +144,26 @@ def run(export: ExportItem, s3: Any = None, seconds_left: Callable[[], float] | 
             for activity in activities(org.id, export.period_start, export.period_end):
                 if seconds_left is not None and row_count % 100 == 0 and out_of_time(seconds_left()):
                     raise OutOfTime(TIME_LIMIT)
-                category = categories.get(activity["activity_type"])
-                if category is None or not counts(activity, export.period_start, export.period_end):
+                if not counts(activity, export.period_start, export.period_end):
+                    continue
+                category = reported_category(activity, categories, org.is_test_organization)
+                if category is None:
                     continue
                 writer.write(fmt.add(row(activity, category)))
                 summary.add(activity, category)
                 row_count += 1
         writer.write(fmt.end(summary.as_dict()))
         writer.close()
-    except Exception as error:  # noqa: BLE001 - any failure ends as `failed`, with its reason
+    except Exception as error:  # any failure ends as `failed`, with a fixed reason for its user
+        # The user sees a fixed reason; what happened (which may name ARNs, buckets, keys) goes to the logs only.
+        if isinstance(error, OutOfTime):
+            logger.warning("export out of time", extra={"export": export.id, "organization": export.organization_id})
+        else:
+            logger.exception("export failed", extra={"export": export.id, "organization": export.organization_id})
         try:
             writer.abort()
         finally:
-            reason = str(error) if isinstance(error, OutOfTime) else f"{type(error).__name__}: {error}"
-            _finish(export, [ExportItem.status.set("failed"), ExportItem.error.set(reason[:1000])])
+            _finish(export, [ExportItem.status.set("failed"), ExportItem.error.set(TIME_LIMIT if isinstance(error, OutOfTime) else FAILED)])
         return
     _finish(export, [ExportItem.status.set("done"), ExportItem.row_count.set(row_count), ExportItem.summary.set(summary.as_dict()), ExportItem.s3_key.set(key)])
 

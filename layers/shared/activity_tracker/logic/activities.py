@@ -28,7 +28,7 @@ from activity_tracker.models.activity import (
 from activity_tracker.models.base import check_date_range, parse
 from activity_tracker.pagination import collect, cursor_key, decode_cursor
 from activity_tracker.repository import activities as repo
-from activity_tracker.repository import users
+from activity_tracker.repository import organizations, users
 from activity_tracker.repository.batch import get_many
 from activity_tracker.repository.contacts import ContactItem
 from activity_tracker.repository.organizations import OrganizationItem
@@ -93,10 +93,22 @@ def _suspected_duplicates(state: dict[str, Any]) -> list[dict[str, str]]:
     return [{"code": "suspected_duplicate", "activity_id": item.id} for item in found if first <= item.local_date <= last and not item.deleted_at and item.id != state["id"]]
 
 
-def _existing(org_id: str, activity_id: str) -> repo.ActivityItem:
+def _local_id_taken(field: str) -> Conflict:
+    """409 for a local_id that another user's write holds: nothing of that record in it."""
+    return Conflict("The local_id is in use in your organization.", [rules.detail(field, "local_id_unique_per_org", "local_id is already used by another activity")])
+
+
+def replays_own_write(author: Any, item: repo.ActivityItem) -> bool:
+    """A known local_id answers with its record only to whoever wrote it (its owner, or the
+    coordinator/admin who registered it) and may read it now; to anyone else it is a conflict."""
+    may_read = author.role in REVIEWER_ROLES or item.user_id == author.id
+    return may_read and author.id in (item.user_id, item.registered_by_user_id)
+
+
+def _existing(org_id: str, author: Any, activity_id: str, field: str) -> repo.ActivityItem:
     item = repo.get(org_id, activity_id)
-    if item is None:  # a guard without its activity cannot happen: they are written together
-        raise Conflict("The local_id is taken.", [rules.detail("local_id", "local_id_unique_per_org", "local_id is in use")])
+    if item is None or not replays_own_write(author, item):  # a guard without its activity cannot happen: they are written together
+        raise _local_id_taken(field)
     return item
 
 
@@ -110,15 +122,18 @@ def _duplicate_conflict(state: dict[str, Any]) -> Conflict:
     )
 
 
-def register(org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:
-    """Create one activity; returns (item, warnings, created). A known local_id returns the stored one."""
+def register(
+    org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False, field_prefix: str = ""
+) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:
+    """Create one activity; returns (item, warnings, created). A known local_id returns the stored
+    one to whoever wrote it (`replays_own_write`); anyone else gets 409 `local_id_unique_per_org`."""
     target = user_id or getattr(body, "user_id", None) or author.id
     if target != author.id and author.role not in REVIEWER_ROLES:
         raise rule_violation("user_id", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for someone else.", status=403)
     local_id = getattr(body, "local_id", None)
     org, contact_ok, holder = _prefetch(org_id, body.contact_id, local_id)
     if holder:
-        return _existing(org_id, holder), [], False
+        return _existing(org_id, author, holder, field_prefix + "local_id"), [], False
     if not contact_ok:
         raise _contact_missing()
     if target != author.id and not bulk and not any(users.is_profile(found) for found in get_many([(UserItem, keys.user_pk(org_id, target), keys.PROFILE_SK)]).values()):
@@ -130,7 +145,7 @@ def register(org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, u
     except repo.WriteRefused as refused:
         if refused.reason == "local_id":
             holder = repo.guarded_activity_id(repo.LocalIdGuard, keys.local_id_guard(org_id, local_id or ""), keys.LOCAL_ID_SK)
-            return _existing(org_id, holder or ""), [], False
+            return _existing(org_id, author, holder or "", field_prefix + "local_id"), [], False
         if refused.reason == "duplicate":
             raise _duplicate_conflict(state) from None
         raise Conflict("Another write to the same activity happened at the same time; try again.") from None
@@ -203,7 +218,13 @@ def list_activities(request: Request, user: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- change
-def _save(new: dict[str, Any], old: dict[str, Any], *, extra: Any = None) -> repo.ActivityItem:
+def _save(new: dict[str, Any], old: dict[str, Any], *, extra: Any = None, org: OrganizationItem | None = None) -> repo.ActivityItem:
+    """Write a change: version and updated_at move, and `bufdir_eligible` is recomputed with the
+    organization's mapping as it is now (it may have changed since the last write)."""
+    org = org or organizations.get(new["organization_id"])
+    if org is None:
+        raise NotFound("organization")
+    new["bufdir_eligible"] = rules.bufdir_eligible(new, org.activity_type_categories or {}, org.is_test_organization)
     new["version"] = int(old["version"]) + 1
     new["updated_at"] = now_iso()
     try:
@@ -223,16 +244,33 @@ def _organization(org_id: str) -> OrganizationItem:
     return next(iter(found.values()))
 
 
+def _check_version(sent: int | None, item: repo.ActivityItem) -> None:
+    """409 version_conflict when the client sent the version it read and the activity moved on."""
+    if sent is not None and sent != item.version:
+        raise Conflict("The activity changed since you read it.", [rules.detail("version", "version_conflict", f"current version is {int(item.version)}")], code="version_conflict")
+
+
+def _own_work(user: Any, item: repo.ActivityItem) -> bool:
+    """A coordinator's own activity, or one they registered for someone: another reviewer (or an
+    admin) decides on it. Admins are exempt, as someone has to be able to review anything."""
+    return user.role != "admin" and user.id in (item.user_id, item.registered_by_user_id)
+
+
+def _not_own_work(doing: str) -> DomainError:
+    return rule_violation("id", "review_not_own_activity", f"A coordinator may not {doing} an activity they own or registered; another coordinator or an admin does.", status=403)
+
+
 def patch_activity(request: Request, user: Any) -> dict[str, Any]:
     patch: ActivityPatch = request.body
     item = _load(request, user)
     reviewer = user.role in REVIEWER_ROLES
     if not reviewer and item.status == "approved":
         raise Forbidden("An approved activity is locked until a coordinator reopens it.")
+    if reviewer and item.status == "approved" and _own_work(user, item):  # else editing after approval would skip the review
+        raise _not_own_work("edit an approved")
     if "bufdir_excluded" in patch.model_fields_set and user.role != "admin":
         raise Forbidden("Only an admin may exclude an activity from Bufdir.")
-    if patch.version is not None and patch.version != item.version:
-        raise Conflict("The activity changed since you read it.", [rules.detail("version", "version_conflict", f"current version is {item.version}")], code="version_conflict")
+    _check_version(patch.version, item)
     changed = patch.model_fields_set - {"version"}
     old = repo.state_of(item)
     if not changed:
@@ -247,8 +285,7 @@ def patch_activity(request: Request, user: Any) -> dict[str, Any]:
     else:
         moment = rules.ActivityMoment(old["activity_date"], old["local_date"], datetime.fromisoformat(old["activity_date"]))
     rules.validate(new, moment, now() if "activity_date" in changed else moment.utc)
-    new["bufdir_eligible"] = rules.bufdir_eligible(new, org.activity_type_categories or {}, org.is_test_organization)
-    return activity_dto(_save(new, old))
+    return activity_dto(_save(new, old, org=org))
 
 
 def review_activity(request: Request, user: Any) -> dict[str, Any]:
@@ -256,6 +293,9 @@ def review_activity(request: Request, user: Any) -> dict[str, Any]:
     if user.role not in REVIEWER_ROLES:
         raise Forbidden("Only a coordinator or admin may review activities.")
     item = _load(request, user)
+    if _own_work(user, item):
+        raise _not_own_work("review")
+    _check_version(body.version, item)
     status = rules.review(item.status, body.action, body.reason)
     old = repo.state_of(item)
     reviewed = status != "under_review"
@@ -331,10 +371,12 @@ def sync_activities(request: Request, user: Any) -> dict[str, Any]:
             activity = parse(ActivityCreate, raw, prefix=f"items.{index}.")
             if not activity.local_id:
                 raise ValidationFailed("A synced activity needs its local_id.", [rules.detail(f"items.{index}.local_id", "local_id_required_for_sync", "every synced item needs a local_id")])
-            if activity.local_id in known:  # a replay: the stored record, unchanged
+            if activity.local_id in known:  # a replay: the stored record, unchanged, to whoever wrote it
+                if not replays_own_write(user, known[activity.local_id]):
+                    raise _local_id_taken(f"items.{index}.local_id")
                 results.append({"local_id": local_id, "outcome": "existing", "activity": activity_dto(known[activity.local_id]), "warnings": []})
                 continue
-            item, warnings, created = register(org_id, user, activity)
+            item, warnings, created = register(org_id, user, activity, field_prefix=f"items.{index}.")
             known[activity.local_id] = item
             results.append({"local_id": local_id, "outcome": "created" if created else "existing", "activity": activity_dto(item), "warnings": warnings})
         except DomainError as error:

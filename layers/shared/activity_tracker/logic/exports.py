@@ -7,13 +7,13 @@ from typing import Any
 
 from activity_tracker import keys
 from activity_tracker.access import require_role
-from activity_tracker.api import Request, Response
+from activity_tracker.api import Request, Response, logger
 from activity_tracker.clock import iso, new_id, now
-from activity_tracker.errors import NotFound, ValidationFailed
+from activity_tracker.errors import NotFound, RateLimited, ValidationFailed
 from activity_tracker.models.export import MAX_PERIOD_DAYS, ExportCreate, ExportListQuery, export_dto
 from activity_tracker.pagination import collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import exports as repo
-from activity_tracker.rules.exports import STALE_RUNNING, settled
+from activity_tracker.rules.exports import ONE_AT_A_TIME_RETRY_SECONDS, RETENTION, STALE_RUNNING, seconds_to_next_day, settled
 from activity_tracker.settings import get_settings
 from activity_tracker.vocabulary import REVIEWER_ROLES
 
@@ -21,8 +21,10 @@ URL_SECONDS = 15 * 60
 
 
 def _shown(item: Any, url: str | None = None) -> dict[str, Any]:
-    """The export as the API shows it: a run that died while `running` reads as failed."""
-    return settled(export_dto(item, url), item.started_at, iso(now() - STALE_RUNNING))
+    """The export as the API shows it: a run that died while `running` reads as failed, a done
+    export whose file the bucket's lifecycle may have deleted as expired (no url)."""
+    moment = now()
+    return settled(export_dto(item, url), item.started_at, iso(moment - STALE_RUNNING), iso(moment - RETENTION))
 
 
 def _period(body: ExportCreate) -> None:
@@ -39,13 +41,45 @@ def _period(body: ExportCreate) -> None:
         raise problem("period_end", "period_at_most_366_days", "a period covers at most 366 days")
 
 
+def _holds_the_place(org_id: str, export_id: str) -> bool:
+    """Whether the export holding the organization's place is still pending or running (alive)."""
+    holder = repo.get(org_id, export_id)
+    if holder is None:
+        return False
+    return _shown(holder)["status"] in repo.UNFINISHED
+
+
 def create_export(request: Request, user: Any) -> Response:
+    """Queue an export: one pending or running at a time per organization, and a daily quota
+    (429 `rate_limited` with `Retry-After` beyond them). Scheduled exports are not counted."""
     require_role(user, REVIEWER_ROLES, "export to Bufdir")
     body: ExportCreate = request.body
     _period(body)
-    item = repo.create(request.caller.org_id, new_id(), body.period_start, body.period_end, body.format, user.id)
-    assert item is not None  # a fresh uuid
+    org_id, moment = request.caller.org_id, now()
+    holder = repo.slot_holder(org_id)
+    if holder is not None and _holds_the_place(org_id, holder):
+        raise _one_at_a_time()
+    item = repo.new(org_id, new_id(), body.period_start, body.period_end, body.format, user.id)
+    quota = get_settings().exports_daily_quota
+    try:
+        repo.create_within_limits(item, free_holder=holder, day=moment.date().isoformat(), quota=quota, expires_at=int(moment.timestamp()) + 2 * 24 * 3600)
+    except repo.LimitReached as refused:
+        if refused.reason == "quota":
+            raise RateLimited(
+                f"Your organization has requested {quota} exports today (UTC), the most a day allows.",
+                [{"field": "period_start", "rule": "export_daily_quota", "message": f"at most {quota} exports a day"}],
+                seconds_to_next_day(moment),
+            ) from None
+        raise _one_at_a_time() from None
     return Response(202, {"id": item.id, "status": item.status})
+
+
+def _one_at_a_time() -> RateLimited:
+    return RateLimited(
+        "Another export of your organization is pending or running; try again when it is done.",
+        [{"field": "period_start", "rule": "one_export_at_a_time", "message": "one pending or running export per organization"}],
+        ONE_AT_A_TIME_RETRY_SECONDS,
+    )
 
 
 def list_exports(request: Request, user: Any) -> dict[str, Any]:
@@ -66,9 +100,31 @@ def get_export(request: Request, user: Any) -> dict[str, Any]:
     item = repo.get(request.caller.org_id, request.path["id"])
     if item is None:
         raise NotFound("export")
-    url = None
-    if item.status == "done" and item.s3_key:
+    shown = _shown(item)
+    if shown["status"] == "done" and item.s3_key:
         import boto3
 
         url = boto3.client("s3").generate_presigned_url("get_object", Params={"Bucket": get_settings().exports_bucket, "Key": item.s3_key}, ExpiresIn=URL_SECONDS)
-    return _shown(item, url)
+        _log_link(item, user, url)
+        shown = _shown(item, url)
+    return shown
+
+
+def _log_link(item: Any, user: Any, url: str) -> None:
+    """Who was given a link to which export. S3's access log names the function's role as the
+    requester of a presigned URL, never the user: this line, the link's signing time and a hash of
+    its signature (the link itself is a credential, so it is not logged) tie each download in the
+    access log to the user who asked for it (docs/operations.md)."""
+    import hashlib
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(url).query)
+    signature = (query.get("X-Amz-Signature") or query.get("Signature") or [""])[0]
+    logger.info(
+        "export link issued",
+        extra={
+            "export": item.id, "organization": item.organization_id, "user": user.id, "key": item.s3_key,
+            "signed_at": (query.get("X-Amz-Date") or query.get("Expires") or [""])[0],
+            "signature_sha256": hashlib.sha256(signature.encode()).hexdigest(), "valid_seconds": URL_SECONDS,
+        },
+    )  # fmt: skip

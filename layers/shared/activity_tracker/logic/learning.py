@@ -12,7 +12,7 @@ from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import iso, new_id, now, now_iso
-from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed, is_transient, rule_violation
+from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed, rule_violation
 from activity_tracker.models.base import check_date_range
 from activity_tracker.models.learning import (
     AttachTask,
@@ -32,10 +32,11 @@ from activity_tracker.pagination import SortRange, collect, cursor_key, decode_c
 from activity_tracker.repository import learning as repo
 from activity_tracker.repository import users
 from activity_tracker.repository.learning import ClassItem, TaskItem, UserActivityItem
-from activity_tracker.repository.table import cancellation_codes, transaction
+from activity_tracker.repository.table import CONFLICT_ATTEMPTS, met_a_transaction, transaction, wait_before_retry
 from activity_tracker.vocabulary import CONTENT_ROLES, USER_LISTING_ROLES
 
 OPEN_STATUSES = ("pending", "scheduled")
+HELD_STATUSES = ("scheduled", "completed")  # a class that took place: confirmed (and its time has come) or completed
 MAX_TRANSACTION = 100
 
 
@@ -171,17 +172,28 @@ def get_class(request: Request, user: Any) -> dict[str, Any]:
     return class_dto(_class(request))
 
 
+def _busy() -> Conflict:
+    return Conflict("Others are changing the same class right now; try again.", _detail("class_id", "conflict", "concurrent writes, nothing was changed"))
+
+
 def _transition(klass: ClassItem, allowed_from: tuple[str, ...], to: str) -> dict[str, Any]:
-    """`klass` (as read by the caller) moves to `to`, conditional on its status still being one it may leave."""
+    """`klass` (as read by the caller) moves to `to`, conditional on its status still being one it
+    may leave; retried while a concurrent transaction (a join, a member's completion) holds it."""
+    from pynamodb.exceptions import UpdateError
+
     if klass.status not in allowed_from:
         raise Conflict(f"A {klass.status} class cannot become {to}.", _detail("status", "invalid_transition", f"{klass.status} → {to}"), code="invalid_transition")
-    try:
-        klass.update(actions=[ClassItem.status.set(to), ClassItem.updated_at.set(now_iso())], condition=ClassItem.status.is_in(*allowed_from))
-    except Exception as error:  # the status changed since it was read
-        if "ConditionalCheckFailed" in str(error):
-            raise Conflict("The class changed meanwhile.", code="invalid_transition") from None
-        raise
-    return class_dto(klass)
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            klass.update(actions=[ClassItem.status.set(to), ClassItem.updated_at.set(now_iso())], condition=ClassItem.status.is_in(*allowed_from))
+            return class_dto(klass)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":  # the status changed since it was read
+                raise Conflict("The class changed meanwhile.", _detail("status", "invalid_transition", f"no longer {' or '.join(allowed_from)}"), code="invalid_transition") from None
+            if not met_a_transaction(error):
+                raise
+            wait_before_retry(attempt)
+    raise _busy()
 
 
 def confirm_class(request: Request, user: Any) -> dict[str, Any]:
@@ -205,17 +217,22 @@ def join_class(request: Request, user: Any) -> dict[str, Any]:
     klass = ClassItem(keys.class_pk(org_id, class_id), keys.CLASS_SK)
     activity = repo.new_user_activity(org_id, user.id, class_id, "participante", moment, ua_id)
     try:
-        with transaction() as tx:
-            tx.update(
-                klass,
-                actions=[ClassItem.current_participants.add(1), ClassItem.participant_ids.add({user.id}), ClassItem.member_activities.add({f"{user.id}|{ua_id}"}), ClassItem.updated_at.set(moment)],
-                condition=ClassItem.pk.exists() & ClassItem.status.is_in(*OPEN_STATUSES) & (ClassItem.current_participants < ClassItem.max_participants)
-                & ~ClassItem.participant_ids.contains(user.id) & (ClassItem.host_id != user.id),
-            )  # fmt: skip
-            tx.save(activity, condition=UserActivityItem.pk.does_not_exist())
-    except TransactWriteError as error:
-        if is_transient(error):
-            raise
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                with transaction() as tx:
+                    tx.update(
+                        klass,
+                        actions=[ClassItem.current_participants.add(1), ClassItem.participant_ids.add({user.id}), ClassItem.member_activities.add({f"{user.id}|{ua_id}"}), ClassItem.updated_at.set(moment)],
+                        condition=ClassItem.pk.exists() & ClassItem.status.is_in(*OPEN_STATUSES) & (ClassItem.current_participants < ClassItem.max_participants)
+                        & ~ClassItem.participant_ids.contains(user.id) & (ClassItem.host_id != user.id),
+                    )  # fmt: skip
+                    tx.save(activity, condition=UserActivityItem.pk.does_not_exist())
+                break
+            except TransactWriteError as error:
+                if not met_a_transaction(error) or attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
+                wait_before_retry(attempt)
+    except TransactWriteError:
         current = repo.get_class(org_id, class_id)
         if current is None:
             raise NotFound("class") from None
@@ -230,19 +247,22 @@ def join_class(request: Request, user: Any) -> dict[str, Any]:
 
 
 def _each_member_activity(klass: ClassItem, actions: list[Any]) -> None:
-    """Apply `actions` to every member's user activity, in transactions of at most 100 writes.
-    Each step is idempotent, so a transaction that met a concurrent one (another attach or
-    complete of the same class) answers 409 and the client may simply try again."""
+    """Apply `actions` (idempotent) to every member's user activity, in transactions of at most 100
+    writes, each retried while a member's own write holds one of its items; 409 if that lasts."""
     targets = [UserActivityItem(keys.user_pk(klass.organization_id, uid), keys.user_activity_sk(klass.id, ua_id)) for uid, ua_id in sorted(_members(klass).items())]
     for start in range(0, len(targets), MAX_TRANSACTION):
-        try:
-            with transaction() as tx:
-                for target in targets[start : start + MAX_TRANSACTION]:
-                    tx.update(target, actions=actions, condition=UserActivityItem.pk.exists())
-        except TransactWriteError as error:
-            if "TransactionConflict" in cancellation_codes(error):
-                raise Conflict("The class's members were being changed at the same time; try again.") from None
-            raise
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                with transaction() as tx:
+                    for target in targets[start : start + MAX_TRANSACTION]:
+                        tx.update(target, actions=actions, condition=UserActivityItem.pk.exists())
+                break
+            except TransactWriteError as error:
+                if not met_a_transaction(error):
+                    raise
+                if attempt == CONFLICT_ATTEMPTS - 1:
+                    raise _busy() from None
+                wait_before_retry(attempt)
 
 
 def attach_task(request: Request, user: Any) -> dict[str, Any]:
@@ -295,8 +315,37 @@ def get_user_activity(request: Request, user: Any) -> dict[str, Any]:
     return user_activity_dto(_user_activity(request, user))
 
 
+def _not_held(klass: ClassItem) -> Conflict:
+    why = f"the class is {klass.status}" if klass.status not in HELD_STATUSES else f"the class is scheduled for {klass.scheduled_at}"
+    return Conflict("A user activity is completed once its class has taken place.", _detail("class_id", "class_took_place", why), code="invalid_transition")
+
+
 def complete_user_activity(request: Request, user: Any) -> dict[str, Any]:
+    """The caller's own user activity becomes completed, only once its class has taken place
+    (`HELD_STATUSES` and its time has come): checked in the same transaction as the write, which
+    is conditioned on the activity not being completed yet, so a class completion racing it
+    counts it once. Completed already: 200 without a write."""
     item = _user_activity(request, user)
-    if not item.completed:
-        item.update(actions=[UserActivityItem.completed.set(True), UserActivityItem.updated_at.set(now_iso())], condition=UserActivityItem.pk.exists())
-    return user_activity_dto(item)
+    org_id = request.caller.org_id
+    for attempt in range(CONFLICT_ATTEMPTS):
+        if item.completed:
+            return user_activity_dto(item)
+        klass, moment = repo.get_class(org_id, item.class_id), now_iso()
+        if klass is None:
+            raise NotFound("class")
+        if klass.status not in HELD_STATUSES or klass.scheduled_at > moment:
+            raise _not_held(klass)
+        try:
+            with transaction() as tx:
+                tx.condition_check(ClassItem, klass.pk, klass.sk, condition=ClassItem.status.is_in(*HELD_STATUSES) & (ClassItem.scheduled_at <= moment))
+                tx.update(item, actions=[UserActivityItem.completed.set(True), UserActivityItem.updated_at.set(moment)], condition=UserActivityItem.completed.is_in(False))
+            item.completed, item.updated_at = True, moment
+            return user_activity_dto(item)
+        except TransactWriteError as error:  # the class or the activity changed since read, or a transaction held one: read both again
+            if met_a_transaction(error):
+                wait_before_retry(attempt)
+            fresh = repo.get_user_activity(org_id, user.id, item.id)
+            if fresh is None:
+                raise NotFound("user activity") from None
+            item = fresh
+    raise _busy()

@@ -88,6 +88,7 @@ class ActivityPatch(ActivityFields):
 class ActivityReview(RequestModel):
     action: Literal["approve", "flag", "reject", "reopen"]
     reason: str | None = Field(None, max_length=5_000)
+    version: int = Field(None, ge=1, description="The `version` the reviewer read: 409 `version_conflict` if the activity changed since.")  # type: ignore[assignment]
 
 
 class SyncRequest(RequestModel):
@@ -151,7 +152,10 @@ class ActivityOut(ResponseModel):
     duplicate_of_activity_id: str | None = Field(description="Set by the server when this turns out to duplicate an earlier activity.")
     calendar_event_uid: str | None
     has_home_visit_report: bool
-    bufdir_eligible: bool = Field(description="Computed by the server: whether Bufdir exports count it.")
+    bufdir_eligible: bool = Field(
+        description="Computed by the server on every change of the activity, with the organization's type → category mapping of that moment. "
+        "The Bufdir export applies the rules again with the mapping at export time."
+    )
     bufdir_excluded: bool = Field(description="An admin excluded it from Bufdir.")
     local_id: str | None = Field(description="The client's offline id, unique per organization.")
     created_at: str
@@ -168,7 +172,9 @@ class ActivityWarning(ResponseModel):
 
 
 class ActivityCreated(ActivityOut):
-    """`POST /api/activities`: the activity plus warnings. 201 when created, 200 when `local_id` was known: the stored record, unchanged."""
+    """`POST /api/activities`: the activity plus warnings. 201 when created, 200 when `local_id` was known and the caller
+    wrote that record (its owner, or the coordinator who registered it): the stored record, unchanged. Anyone else's
+    known `local_id` is 409 `conflict` (rule `local_id_unique_per_org`)."""
 
     warnings: list[ActivityWarning] = Field(description="Empty unless the activity looks like a duplicate (never for a replayed `local_id`).")
 
@@ -206,7 +212,9 @@ class BatchItemError(ResponseModel):
 
 class SyncedItem(ResponseModel):
     local_id: str
-    outcome: Literal["created", "existing"] = Field(description="`existing`: the `local_id` was synced before; the stored record, unchanged.")
+    outcome: Literal["created", "existing"] = Field(
+        description="`existing`: the caller wrote this `local_id` before; the stored record, unchanged. Another user's `local_id` is `rejected` with a 409 `conflict`."
+    )
     activity: ActivityOut
     warnings: list[ActivityWarning]
 

@@ -16,7 +16,11 @@ MAX_PERIOD_DAYS = 366
 class ExportCreate(RequestModel):
     period_start: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     period_end: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    format: Literal["csv", "json"] = "csv"
+    format: Literal["csv", "json"] = Field(
+        "csv",
+        description="`csv`: RFC 4180, and a text cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so that spreadsheets "
+        "show it as text, not run it (CSV injection). `json`: every value exactly as stored.",
+    )
 
 
 class ExportListQuery(QueryModel):
@@ -24,7 +28,7 @@ class ExportListQuery(QueryModel):
     cursor: str | None = Field(None, max_length=2048)
 
 
-ExportStatus = Literal["pending", "running", "done", "failed"]
+ExportStatus = Literal["pending", "running", "done", "failed", "expired"]
 
 
 class ExportQueued(ResponseModel):
@@ -51,13 +55,16 @@ class ExportOut(ResponseModel):
 
     id: str
     organization_id: str
-    status: ExportStatus = Field(description="`pending` → `running` → `done` or `failed`.")
+    status: ExportStatus = Field(
+        description="`pending` → `running` → `done` or `failed`; `expired` once a done export's file is past the bucket's 90 days (no `url`). "
+        "An export that cannot start, or whose run died, ends `failed`."
+    )
     period_start: str = Field(description="First day, YYYY-MM-DD (inclusive).")
     period_end: str = Field(description="Last day, YYYY-MM-DD (inclusive).")
     format: Literal["csv", "json"]
     row_count: int | None = Field(description="Set once done.")
     summary: ExportSummary | None = Field(description="Set once done.")
-    error: str | None = Field(description="Why it failed.")
+    error: str | None = Field(description="Why it failed, for people: `TimeLimit: …`, `WorkerStopped: …`, `NotStarted: …` or `ExportFailed: …` (details are in the logs).")
     requested_by_user_id: str | None = Field(description="Null for a scheduled export.")
     scheduled: bool = Field(description="Queued by the monthly schedule, not by a user.")
     created_at: str

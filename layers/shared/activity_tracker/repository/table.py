@@ -114,3 +114,23 @@ def query_items(request: dict[str, Any], client: Any = None) -> Iterator[dict[st
         if "LastEvaluatedKey" not in page:
             return
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+CONFLICT_ATTEMPTS = 5  # a write that met a concurrent transaction on one of its items: tries in all
+
+
+def met_a_transaction(error: Exception) -> bool:
+    """Whether a pynamodb write failed only because another transaction held one of its items
+    (TransactionConflict): nothing was written and nothing of ours was refused, so it may be retried."""
+    if getattr(error, "cause_response_code", None) == "TransactionConflictException":
+        return True
+    codes = [getattr(reason, "code", None) for reason in (getattr(error, "cancellation_reasons", None) or [])]
+    return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes
+
+
+def wait_before_retry(attempt: int) -> None:
+    """Jittered exponential backoff (20, 40, 80 ms, ...) so racing writers do not meet again."""
+    import random
+    import time
+
+    time.sleep((0.02 * 2**attempt) * (0.5 + random.random()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -72,7 +73,7 @@ def validate(state: dict[str, Any], moment: ActivityMoment, now: datetime) -> No
         raise ValidationFailed("The activity breaks a rule.", problems)
 
 
-def bufdir_eligible(state: dict[str, Any], categories: dict[str, str | None], is_test_organization: bool) -> bool:
+def bufdir_eligible(state: Mapping[str, Any], categories: Mapping[str, str | None], is_test_organization: bool) -> bool:
     """Whether the activity counts for Bufdir (API.md's business rules)."""
     if is_test_organization or state.get("bufdir_excluded"):
         return False
