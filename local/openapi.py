@@ -91,7 +91,7 @@ def _models_schemas(models: Sequence[tuple[type[BaseModel], JsonSchemaMode]]) ->
     if not models:
         return {}, {}
     refs, top = models_json_schema(models, ref_template=REF)
-    return refs, top.get("$defs", {})
+    return refs, _without_defaults(top.get("$defs", {}), names=True)
 
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -108,13 +108,32 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _without_defaults(schema: Any, names: bool = False) -> Any:
+    """The schema with no `default` anywhere: the server applies its defaults, a client sends a
+    field or leaves it out. Generators make a field with a default required (openapi-typescript's
+    default `defaultNonNullable`), and a `default: null` on a field that refuses null is wrong;
+    a default other than null stays in the description."""
+    if isinstance(schema, list):
+        return [_without_defaults(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if names:  # `properties` or `$defs`: the keys are names, the values schemas
+        return {key: _without_defaults(value) for key, value in schema.items()}
+    out = {key: _without_defaults(value, names=key in ("properties", "$defs")) for key, value in schema.items() if key != "default"}
+    if schema.get("default") is not None and isinstance(schema.get("type") or schema.get("anyOf") or schema.get("$ref") or schema.get("enum"), (str, list)):
+        default = json.dumps(schema["default"], ensure_ascii=False)
+        out["description"] = f"{schema['description'].rstrip('.')}. Default: {default}." if schema.get("description") else f"Default: {default}."
+    return out
+
+
 def _query_parameters(model: type) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template=REF)  # type: ignore[attr-defined]
     required = set(schema.get("required", []))
     params = []
     for name, prop in sorted(schema.get("properties", {}).items()):
         prop = _without_null(dict(prop))
-        schema_ = {k: v for k, v in prop.items() if k not in ("title", "description") and not (k == "default" and v is None)}
+        prop = _without_defaults(prop)
+        schema_ = {k: v for k, v in prop.items() if k not in ("title", "description")}
         param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": schema_}
         if prop.get("description"):
             param["description"] = prop["description"]
