@@ -71,7 +71,7 @@ def test_endpoint_metadata_reaches_the_contract(generated: dict):
     listing = {p["name"]: p for p in generated["paths"]["/api/user_progress"]["get"]["parameters"]}
     assert listing["progress_type"]["required"] is True and listing["limit"]["schema"]["maximum"] == 100
     error = generated["components"]["schemas"]["Error"]["properties"]["error"]
-    assert error["required"] == ["code", "message", "details"]
+    assert error["required"] == ["code", "message", "details", "request_id"]
     assert generated["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
