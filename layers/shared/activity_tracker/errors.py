@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 # Every error `code` the API answers (docs/openapi.json's `Error.code` enum), with its status.
 ERROR_CODES: dict[str, int] = {
     "validation_error": 400, "invalid_json": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
