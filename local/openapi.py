@@ -30,38 +30,66 @@ METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 # API.md's error table: every route may answer these (409 too: a first sign-in that keeps losing
 # races with concurrent ones answers 409 on any route; 404 for an id of another organization or an
-# unknown route).
+# unknown route). 401, 429, 500 and 503 may come from API Gateway itself, with its own body
+# (`{"message": "Unauthorized"}`, `{"message": "Too Many Requests"}`, `{"message": "Internal Server Error"}`,
+# `{"message": "Service Unavailable"}`): HTTP APIs cannot reshape those (no gateway responses).
 ERRORS: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "`validation_error` (details name the rules) or `invalid_json`."),
-    401: ("Unauthorized", "`unauthorized`: no, expired or badly signed token."),
+    401: ("Unauthorized", "From API Gateway's JWT authorizer, `{\"message\": \"Unauthorized\"}`: no, expired or badly signed token; from the API, `unauthorized`: a token without the claims it needs."),
     403: ("Forbidden", "`forbidden`: the caller's role or ownership does not allow it, or the user is deactivated."),
     404: ("NotFound", "`not_found`: no such item in the caller's organization."),
     409: ("Conflict", "`conflict`, `duplicate_activity`, `version_conflict`, `class_full` or `invalid_transition`."),
     413: ("PayloadTooLarge", "`payload_too_large`: body over 256 KiB, or more items than a batch allows."),
-    429: ("RateLimited", "`rate_limited`: a quota or throttle (e.g. one pending export per organization, a daily export quota); the `Retry-After` header says in how many seconds to try again."),
+    429: ("RateLimited", "`rate_limited`: a quota or throttle (e.g. one pending export per organization, a daily export quota); the `Retry-After` header says in how many seconds to try again. API Gateway's own throttle answers `{\"message\": \"Too Many Requests\"}`."),
+    500: ("InternalError", "`internal_error`: a bug on our side, logged with the `request_id`. API Gateway answers `{\"message\": \"Internal Server Error\"}` when the function itself fails."),
+    503: ("ServiceUnavailable", "`service_unavailable`: AWS stayed throttled or unreachable through every retry; nothing was written, send the same request again after `Retry-After` seconds. API Gateway answers `{\"message\": \"Service Unavailable\"}` when the function cannot be reached."),
 }
-ERROR_SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message", "details"],
-                "properties": {
-                    "code": {"type": "string", "examples": ["validation_error"]},
-                    "message": {"type": "string"},
-                    "details": {"type": "array", "items": {"$ref": REF.format(model="ErrorDetail")}},
-                },
-            }
+# the statuses whose body may be API Gateway's own `{"message": ...}` instead of our envelope
+GATEWAY_STATUSES = frozenset({401, 429, 500, 503})
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
+def error_schemas() -> dict[str, Any]:
+    from activity_tracker.errors import ERROR_CODES, RULES
+
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "additionalProperties": False,
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message", "details", "request_id"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "code": {"type": "string", "enum": sorted(ERROR_CODES)},
+                        "message": {"type": "string", "description": "For people; may change. Code against `code` and `details[].rule`."},
+                        "details": {"type": "array", "items": {"$ref": REF.format(model="ErrorDetail")}},
+                        "request_id": {"type": "string", "description": "API Gateway's request id (`requestContext.requestId`, also the `apigw-requestid` header): quote it to support."},
+                    },
+                }
+            },
         },
-    },
-    "ErrorDetail": {
-        "type": "object",
-        "required": ["field", "rule", "message"],
-        "properties": {"field": {"type": "string"}, "rule": {"type": "string"}, "message": {"type": "string"}},
-    },
-}
+        "ErrorDetail": {
+            "type": "object",
+            "required": ["field", "rule", "message"],
+            "additionalProperties": False,
+            "properties": {
+                "field": {"type": "string", "description": "The field, dotted (`items.3.activity_date`, `query.limit`, `path.id`), or `body`."},
+                "rule": {"type": "string", "enum": sorted(RULES)},
+                "message": {"type": "string"},
+                "activity_id": {"type": "string", "description": "With rule `duplicate_activity`: the activity this one duplicates."},
+            },
+        },
+        "GatewayError": {
+            "type": "object",
+            "required": ["message"],
+            "additionalProperties": False,
+            "description": "A body of API Gateway itself, e.g. `{\"message\": \"Unauthorized\"}`.",
+            "properties": {"message": {"type": "string"}},
+        },
+    }
 
 
 def operation_id(function: Function) -> str:
@@ -91,7 +119,7 @@ def _models_schemas(models: Sequence[tuple[type[BaseModel], JsonSchemaMode]]) ->
     if not models:
         return {}, {}
     refs, top = models_json_schema(models, ref_template=REF)
-    return refs, top.get("$defs", {})
+    return refs, _without_defaults(top.get("$defs", {}), names=True)
 
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -108,13 +136,32 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _without_defaults(schema: Any, names: bool = False) -> Any:
+    """The schema with no `default` anywhere: the server applies its defaults, a client sends a
+    field or leaves it out. Generators make a field with a default required (openapi-typescript's
+    default `defaultNonNullable`), and a `default: null` on a field that refuses null is wrong;
+    a default other than null stays in the description."""
+    if isinstance(schema, list):
+        return [_without_defaults(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if names:  # `properties` or `$defs`: the keys are names, the values schemas
+        return {key: _without_defaults(value) for key, value in schema.items()}
+    out = {key: _without_defaults(value, names=key in ("properties", "$defs")) for key, value in schema.items() if key != "default"}
+    if schema.get("default") is not None and isinstance(schema.get("type") or schema.get("anyOf") or schema.get("$ref") or schema.get("enum"), (str, list)):
+        default = json.dumps(schema["default"], ensure_ascii=False)
+        out["description"] = f"{schema['description'].rstrip('.')}. Default: {default}." if schema.get("description") else f"Default: {default}."
+    return out
+
+
 def _query_parameters(model: type) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template=REF)  # type: ignore[attr-defined]
     required = set(schema.get("required", []))
     params = []
     for name, prop in sorted(schema.get("properties", {}).items()):
         prop = _without_null(dict(prop))
-        schema_ = {k: v for k, v in prop.items() if k not in ("title", "description") and not (k == "default" and v is None)}
+        prop = _without_defaults(prop)
+        schema_ = {k: v for k, v in prop.items() if k not in ("title", "description")}
         param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": schema_}
         if prop.get("description"):
             param["description"] = prop["description"]
@@ -167,7 +214,8 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
                 wanted.add((model, "serialization"))
     ordered = sorted(wanted, key=lambda pair: (pair[0].__module__, pair[0].__qualname__, pair[1]))
     refs, schemas = _models_schemas(ordered)
-    if clash := schemas.keys() & ERROR_SCHEMAS.keys():
+    shared = error_schemas()
+    if clash := schemas.keys() & shared.keys():
         raise ValueError(f"models named like the shared error schemas: {sorted(clash)}")
 
     paths: dict[str, dict[str, Any]] = {}
@@ -214,16 +262,18 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Cognito ID token (claims sub, email, custom:org_id, custom:campus_id)."}},
-            "schemas": {**schemas, **ERROR_SCHEMAS},
+            "schemas": {**schemas, **shared},
             "responses": {name: _error_response(status, text) for status, (name, text) in ERRORS.items()},
         },
     }
 
 
 def _error_response(status: int, text: str) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": text, "content": _content({"$ref": REF.format(model="Error")})}
-    if status == 429:
-        response["headers"] = {"Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 1}}}
+    ours = {"$ref": REF.format(model="Error")}
+    schema = {"oneOf": [ours, {"$ref": REF.format(model="GatewayError")}]} if status in GATEWAY_STATUSES else ours
+    response: dict[str, Any] = {"description": text, "content": _content(schema)}
+    if status in RETRY_AFTER_STATUSES:
+        response["headers"] = {"Retry-After": {"description": "Seconds to wait before trying again (our answers; API Gateway's own may lack it).", "schema": {"type": "integer", "minimum": 1}}}
     return response
 
 

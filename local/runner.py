@@ -80,6 +80,10 @@ class Handlers:
             return handler(event, context or LambdaContext(function.logical_id, function.timeout))
 
 
+# What API Gateway's JWT authorizer answers itself (HTTP APIs have no gateway responses to change it)
+GATEWAY_UNAUTHORIZED = json.dumps({"message": "Unauthorized"}).encode()
+
+
 def _error(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
 
@@ -153,7 +157,8 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
             try:
                 claims = jwt_local.verify(self.headers.get("authorization"))
             except jwt_local.InvalidToken as error:
-                self._send(401, _error("unauthorized", f"Unauthorized: {error}."), {"www-authenticate": "Bearer"})
+                log.info("401 %s %s: %s", self.command, url.path, error)  # API Gateway says no more than this body
+                self._send(401, GATEWAY_UNAUTHORIZED, {"www-authenticate": "Bearer"})
                 return
             event = http_event(self.command, route.key, url.path, url.query, dict(self.headers.items()), body, claims, params or None)
             started = time.thread_time()

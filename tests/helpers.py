@@ -65,6 +65,7 @@ class Api:
         event = http_event(method, route.key, url.path, url.query, {"content-type": "application/json"}, data, who.claims if who else None, params or None)
         result = self.handlers.invoke(function, event)
         check_success_body(self.handlers.get(function), result["statusCode"], result.get("body"), f"{method} {route.path}")
+        check_error_body(result["statusCode"], result.get("body"), f"{method} {route.path}")
         return Reply(result["statusCode"], json.loads(result["body"]) if result.get("body") else None, {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()})
 
 
@@ -76,6 +77,25 @@ def declared_response(handler: Any, status: int) -> tuple[bool, type | None]:
     if status == meta["status"]:
         return True, meta["response"]
     return status in meta["responses"], meta["responses"].get(status)
+
+
+def check_error_body(status: int, body: str | bytes | None, where: str) -> None:
+    """Every error answer is the envelope of docs/openapi.json: a registered `code` with its status,
+    registered rules, the `request_id`, nothing else (or API Gateway's own `{"message": ...}`)."""
+    from activity_tracker.errors import ERROR_CODES, RULES
+
+    if status < 400:
+        return
+    data = json.loads(body or "null")
+    if status in (401, 429, 500, 503) and isinstance(data, dict) and set(data) == {"message"}:
+        return
+    assert isinstance(data, dict) and set(data) == {"error"}, f"{where} answered {status} without the error envelope: {str(body)[:300]}"
+    error = data["error"]
+    assert set(error) == {"code", "message", "details", "request_id"}, f"{where}: error keys {sorted(error)}"
+    assert ERROR_CODES.get(error["code"]) == status, f"{where} answered {status} with code {error['code']!r}, not registered for it in errors.ERROR_CODES"
+    for detail in error["details"]:
+        assert set(detail) <= {"field", "rule", "message", "activity_id"} and {"field", "rule", "message"} <= set(detail), f"{where}: detail {detail}"
+        assert detail["rule"] in RULES, f"{where} answered rule {detail['rule']!r}, which errors.RULES does not list"
 
 
 def check_success_body(handler: Any, status: int, body: str | bytes | None, where: str) -> None:
@@ -107,6 +127,9 @@ class ContractCheck:
     def __call__(self, method: str, path: str, status: int, body: str | bytes | None) -> None:
         from urllib.parse import urlsplit
 
+        if status >= 400:
+            check_error_body(status, body, f"{method} {path}")
+            return
         if not 200 <= status < 300:
             return
         found = self.stack.match(method, urlsplit(path).path)

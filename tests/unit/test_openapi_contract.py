@@ -71,7 +71,7 @@ def test_endpoint_metadata_reaches_the_contract(generated: dict):
     listing = {p["name"]: p for p in generated["paths"]["/api/user_progress"]["get"]["parameters"]}
     assert listing["progress_type"]["required"] is True and listing["limit"]["schema"]["maximum"] == 100
     error = generated["components"]["schemas"]["Error"]["properties"]["error"]
-    assert error["required"] == ["code", "message", "details"]
+    assert error["required"] == ["code", "message", "details", "request_id"]
     assert generated["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
@@ -158,3 +158,86 @@ def test_the_success_body_check_fails_on_a_body_its_model_does_not_describe(stac
     fails(fake, 200, {"inner": {"count": 1, "extra": True}}, "extra")  # strict-extra reaches nested models
     fails(fake, 200, {"inner": {"count": "1"}}, "count")  # no "1" → 1 coercion
     fails(fake, 202, {"id": "x"}, "no response model")  # a body with no declared model
+
+
+def _property_schemas(schema: dict, where: str):
+    """Every property schema (recursively, through arrays and anyOf) of a component schema."""
+    for name, prop in (schema.get("properties") or {}).items():
+        yield f"{where}.{name}", prop
+        yield from _property_schemas(prop, f"{where}.{name}")
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            yield from _property_schemas(schema[key], f"{where}[]")
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        yield from _property_schemas(option, where)
+
+
+def _admits_null(schema: dict) -> bool:
+    return schema.get("type") == "null" or "null" in (schema.get("type") or []) or any(_admits_null(o) for o in schema.get("anyOf", []) + schema.get("oneOf", []))
+
+
+def test_every_field_has_a_type_and_no_default(generated: dict):
+    """A generated client types every field (no `Any`, no `{}`), and no field carries a `default`:
+    openapi-typescript makes a field with a default required, and `default: null` on a field that
+    refuses null is a lie. A default the server applies is said in the description."""
+    untyped, defaulted = [], []
+    for model, schema in generated["components"]["schemas"].items():
+        for where, prop in _property_schemas(schema, model):
+            if not (prop.keys() & {"type", "$ref", "anyOf", "oneOf", "allOf", "enum", "const"}):
+                untyped.append(where)
+            if "default" in prop:
+                defaulted.append(where)
+    for path, ops in generated["paths"].items():
+        for method, op in ops.items():
+            for param in op.get("parameters", []):
+                if "default" in param["schema"]:
+                    defaulted.append(f"{method.upper()} {path} ?{param['name']}")
+    assert not untyped, f"fields without a type: {untyped}"
+    assert not defaulted, f"fields with a default: {defaulted}"
+
+
+def test_activity_requests_are_typed_as_the_validation_enforces_them(generated: dict):
+    from activity_tracker.models.activity import MAX_DURATION_MINUTES, MAX_PARTICIPANTS
+    from activity_tracker.vocabulary import ACTIVITY_TYPES
+
+    schemas = generated["components"]["schemas"]
+    for model in ("ActivityCreate", "ActivityPatch"):
+        props = schemas[model]["properties"]
+        assert props["activity_type"]["enum"] == list(ACTIVITY_TYPES), model
+        assert (props["duration_minutes"]["type"], props["duration_minutes"]["minimum"], props["duration_minutes"]["maximum"]) == ("integer", 1, MAX_DURATION_MINUTES)
+        assert props["participant_count"]["anyOf"] == [{"type": "integer", "minimum": 0, "maximum": MAX_PARTICIPANTS}, {"type": "null"}]
+        assert not _admits_null(props["is_group_activity"]) and not _admits_null(props["activity_date"]), f"{model}: null is refused"
+        assert {o["format"] for o in props["activity_date"]["anyOf"]} == {"date", "date-time"}
+    sync_item = schemas["SyncRequest"]["properties"]["items"]["items"]
+    assert sync_item["required"] == ["activity_date", "activity_type"] and sync_item["additionalProperties"] is False
+    assert schemas["BulkRequest"]["properties"]["activity"]["properties"]["activity_type"]["enum"] == list(ACTIVITY_TYPES)
+    assert schemas["ContactCreate"]["required"] == ["name"] and schemas["ActivityReview"]["required"] == ["action"]
+
+
+def test_dates_and_timestamps_carry_their_format(generated: dict):
+    missing = []
+    for model, schema in generated["components"]["schemas"].items():
+        for where, prop in _property_schemas(schema, model):
+            name = where.rsplit(".", 1)[-1]
+            if name.endswith(("_at", "At", "_date", "period_start", "period_end")):
+                formats = {o.get("format") for o in [prop, *prop.get("anyOf", [])]} - {None}
+                if not formats:
+                    missing.append(where)
+    assert not missing, f"dates and timestamps without format date/date-time: {missing}"
+
+
+def test_the_typed_schemas_keep_the_validation_rule_names():
+    """The schema is typed, the validation still answers the rule names of API.md."""
+    from activity_tracker.errors import ValidationFailed
+    from activity_tracker.models.activity import ActivityCreate, BulkRequest, SyncRequest
+    from activity_tracker.models.base import parse
+
+    def rules(model, body):
+        with pytest.raises(ValidationFailed) as raised:
+            parse(model, body)
+        return {d["field"]: d["rule"] for d in raised.value.details}
+
+    bad = {"activity_date": "2026-01-05", "activity_type": "dance", "duration_minutes": 0, "participant_count": "2"}
+    assert rules(ActivityCreate, bad) == {"activity_type": "activity_type_valid_enum", "duration_minutes": "duration_positive_integer", "participant_count": "group_activity_requires_participant_count"}
+    assert rules(BulkRequest, {"user_ids": ["u1"], "activity": []}) == {"activity": "dict_type"}
+    assert parse(SyncRequest, {"items": [1, {"x": 2}]}).items == [1, {"x": 2}]  # each item is validated on its own, later

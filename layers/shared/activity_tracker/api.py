@@ -146,6 +146,12 @@ def http_response(status: int, body: Any = None, headers: dict[str, str] | None 
 
 INTERNAL_ERROR = {"error": {"code": "internal_error", "message": "Something went wrong on our side.", "details": []}}
 
+
+def error_response(status: int, body: dict[str, Any], headers: dict[str, str], request_id: str) -> dict[str, Any]:
+    """Every error the handlers answer: the envelope plus the API Gateway request id (the
+    `apigw-requestid` header of the same answer), which support finds in the logs."""
+    return http_response(status, {"error": {**body["error"], "request_id": request_id}}, headers)
+
 Action = Callable[[Request, Any], Any]
 
 
@@ -169,7 +175,8 @@ def endpoint(
     """
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        logger.set_correlation_id((event.get("requestContext") or {}).get("requestId"))
+        request_id = str((event.get("requestContext") or {}).get("requestId") or "")
+        logger.set_correlation_id(request_id or None)
         try:
             caller = caller_from_event(event)
             check_body_size(event)
@@ -195,14 +202,14 @@ def endpoint(
                 return http_response(result.status, result.body, result.headers)
             return http_response(status, result)
         except DomainError as error:
-            return http_response(error.status, error.body(), error.headers)
+            return error_response(error.status, error.body(), error.headers, request_id)
         except Exception as error:
             if is_transient(error):  # throttled, failing or unreachable after botocore's retries
                 logger.warning("transient AWS failure", exc_info=True)
                 unavailable = ServiceUnavailable()
-                return http_response(unavailable.status, unavailable.body(), unavailable.headers)
+                return error_response(unavailable.status, unavailable.body(), unavailable.headers, request_id)
             logger.exception("unhandled error")
-            return http_response(500, INTERNAL_ERROR)
+            return error_response(500, INTERNAL_ERROR, {}, request_id)
 
     # read by the OpenAPI generator (local/openapi.py)
     handler.action, handler.status, handler.body, handler.query = action, status, body, query  # type: ignore[attr-defined]

@@ -4,6 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
+# Every error `code` the API answers (docs/openapi.json's `Error.code` enum), with its status.
+ERROR_CODES: dict[str, int] = {
+    "validation_error": 400, "invalid_json": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
+    "conflict": 409, "duplicate_activity": 409, "version_conflict": 409, "class_full": 409, "invalid_transition": 409,
+    "payload_too_large": 413, "rate_limited": 429, "internal_error": 500, "service_unavailable": 503,
+}  # fmt: skip
+
+# Every `details[].rule` the API answers (docs/openapi.json's `ErrorDetail.rule` enum): the rules
+# of API.md that the code names, then the pydantic error types our request models can produce
+# (models/base.py renames a few). tests/unit/test_error_registry.py scans the code for rule names
+# and every test call checks the rules it gets (tests/helpers.py): a rule missing here fails them.
+NAMED_RULES = frozenset({
+    "activity_date_not_in_future", "activity_date_valid", "activity_type_valid_enum", "admin_cannot_demote_self",
+    "class_full", "class_took_place", "conflict", "contact_id_exists_in_organization", "cursor_invalid", "date_format",
+    "date_range_valid", "duplicate_activity", "duration_positive_integer", "export_daily_quota", "group_activity_requires_participant_count",
+    "home_visit_report_requires_home_visit", "id_format", "image_https_url", "individual_class_holds_one", "invalid_transition",
+    "item_id_max_length", "item_id_required", "item_too_large", "local_id_required_for_sync", "local_id_unique_per_org",
+    "metadata_must_be_object", "must_be_object", "one_export_at_a_time", "period_at_most_366_days", "period_end_not_before_start", "period_valid_dates", "proxy_registration_requires_coordinator_role",
+    "review_fields_consistent", "review_not_own_activity", "scheduled_at_in_future", "scheduled_at_valid", "score_out_of_range",
+    "server_owned_field", "summary_required_for_wizard_registration", "timezone_valid_iana", "version_conflict",
+    "required", "unknown_field", "must_be_one_of",
+})  # fmt: skip
+PYDANTIC_RULES = frozenset({
+    "bool_parsing", "bool_type", "dict_type", "greater_than_equal", "int_from_float", "int_parsing", "int_type", "less_than_equal",
+    "list_type", "string_pattern_mismatch", "string_too_long", "string_too_short", "string_type", "too_long", "too_short",
+    "value_error", "union_tag_invalid", "model_type",
+})  # fmt: skip
+RULES = NAMED_RULES | PYDANTIC_RULES
+
 
 class DomainError(Exception):
     status: int = 400

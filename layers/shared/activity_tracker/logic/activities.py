@@ -360,12 +360,13 @@ def _known_local_ids(org_id: str, local_ids: list[str]) -> dict[str, repo.Activi
 
 def sync_activities(request: Request, user: Any) -> dict[str, Any]:
     body: SyncRequest = request.body
-    if len(body.items) > SYNC_MAX_ITEMS:
+    items: list[Any] = body.items  # raw JSON values, each validated below (the model skips them)
+    if len(items) > SYNC_MAX_ITEMS:
         raise PayloadTooLarge(f"A sync holds at most {SYNC_MAX_ITEMS} items.")
     org_id = request.caller.org_id
-    known = _known_local_ids(org_id, [raw["local_id"] for raw in body.items if isinstance(raw, dict) and isinstance(raw.get("local_id"), str) and raw["local_id"]])
+    known = _known_local_ids(org_id, [raw["local_id"] for raw in items if isinstance(raw, dict) and isinstance(raw.get("local_id"), str) and raw["local_id"]])
     results: list[dict[str, Any]] = []
-    for index, raw in enumerate(body.items):
+    for index, raw in enumerate(items):
         local_id = raw.get("local_id") if isinstance(raw, dict) else None
         try:
             activity = parse(ActivityCreate, raw, prefix=f"items.{index}.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, SkipValidation, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
-from activity_tracker.models.base import Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel, absent
+from activity_tracker.models.base import Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel, Timestamp, absent
 from activity_tracker.vocabulary import ACTIVITY_TYPES, ActivityType
 
 ACTIVITY_FIELDS = (
@@ -46,19 +46,34 @@ def _participants(value: Any) -> Any:
     return value
 
 
+# The three fields below are validated by the functions above (for their rule names): `Any` to
+# pydantic, and the schema a client codes against says what the functions accept.
+DurationMinutes = Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_DURATION_MINUTES})]
+ActivityTypeName = Annotated[Any, WithJsonSchema({"type": "string", "enum": list(ACTIVITY_TYPES)})]
+ParticipantCount = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_PARTICIPANTS}, {"type": "null"}]})]
+# `YYYY-MM-DD` (the day, in the organization's time zone) or an ISO 8601 date-time
+ActivityDate = Annotated[str, Field(min_length=10, max_length=40), WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time", "maxLength": 40}]})]
+
+
+def _must_be_object(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise PydanticCustomError("dict_type", "Input should be a valid dictionary")
+    return value
+
+
 class ActivityFields(RequestModel):
     """The fields a client may write on create and on patch. Strict: JSON types, unknown fields refused."""
 
     server_owned = SERVER_OWNED
     server_owned_rules = dict.fromkeys(REVIEW_FIELDS, "review_fields_consistent")
 
-    activity_date: str = Field(None, min_length=10, max_length=40)  # type: ignore[assignment]
-    duration_minutes: Any = None
-    activity_type: Any = None
+    activity_date: ActivityDate = None  # type: ignore[assignment]
+    duration_minutes: DurationMinutes = None
+    activity_type: ActivityTypeName = None
     summary: str | None = Field(None, max_length=20_000)
     contact_id: Id | None = None
     is_group_activity: bool = None  # type: ignore[assignment]
-    participant_count: Any = None
+    participant_count: ParticipantCount = None
     calendar_event_uid: str | None = Field(None, max_length=1024)
 
     _duration = field_validator("duration_minutes")(classmethod(lambda cls, v: _duration(v)))
@@ -69,8 +84,8 @@ class ActivityFields(RequestModel):
 class ActivityCreate(ActivityFields):
     """`POST /api/activities` (and each item of sync)."""
 
-    activity_date: str = Field(min_length=10, max_length=40)
-    activity_type: Any
+    activity_date: ActivityDate
+    activity_type: ActivityTypeName
     user_id: Id | None = None
     local_id: str | None = Field(None, min_length=1, max_length=200)
     registration_mode: Literal["quick", "wizard"] = "quick"
@@ -92,18 +107,19 @@ class ActivityReview(RequestModel):
 
 
 class SyncRequest(RequestModel):
-    items: list[Any] = Field(min_length=1)  # each item is validated on its own: one bad item never sinks the others
+    # each item is validated on its own (one bad item never sinks the others), so not here
+    items: list[SkipValidation[ActivityCreate]] = Field(min_length=1)
 
 
 class BulkActivity(ActivityFields):
-    activity_date: str = Field(min_length=10, max_length=40)
-    activity_type: Any
+    activity_date: ActivityDate
+    activity_type: ActivityTypeName
     registration_mode: Literal["quick", "wizard"] = "quick"
 
 
 class BulkRequest(RequestModel):
     user_ids: list[Id] = Field(min_length=1)
-    activity: dict[str, Any]
+    activity: Annotated[SkipValidation[BulkActivity], BeforeValidator(_must_be_object)]  # validated by the logic, with its rule names
 
 
 class HomeVisitReportCreate(RequestModel):
@@ -136,7 +152,7 @@ class ActivityOut(ResponseModel):
     organization_id: str
     user_id: str = Field(description="Whose activity it is.")
     registered_by_user_id: str = Field(description="Who registered it: the user, or a coordinator/admin registering for them.")
-    activity_date: str = Field(description="When it happened: ISO 8601 UTC with `Z`.")
+    activity_date: Timestamp = Field(description="When it happened: ISO 8601 UTC with `Z`.")
     duration_minutes: int = Field(description="1..1440.")
     activity_type: ActivityType
     summary: str | None
@@ -147,7 +163,7 @@ class ActivityOut(ResponseModel):
     is_bulk_registration: bool
     status: ActivityStatus = Field(description="Every new activity starts `under_review`.")
     reviewed_by_user_id: str | None
-    reviewed_at: str | None
+    reviewed_at: Timestamp | None
     rejection_reason: str | None = Field(description="The reviewer's reason, when flagged or rejected.")
     duplicate_of_activity_id: str | None = Field(description="Set by the server when this turns out to duplicate an earlier activity.")
     calendar_event_uid: str | None
@@ -158,9 +174,9 @@ class ActivityOut(ResponseModel):
     )
     bufdir_excluded: bool = Field(description="An admin excluded it from Bufdir.")
     local_id: str | None = Field(description="The client's offline id, unique per organization.")
-    created_at: str
-    updated_at: str
-    deleted_at: str | None = Field(description="Set when soft-deleted.")
+    created_at: Timestamp
+    updated_at: Timestamp
+    deleted_at: Timestamp | None = Field(description="Set when soft-deleted.")
     version: int = Field(description="Starts at 1 and grows by one on every change; send it on PATCH to refuse lost updates.")
 
 
@@ -191,7 +207,7 @@ class HomeVisitReportOut(ResponseModel):
     activity_id: str
     content: str
     created_by_user_id: str
-    created_at: str
+    created_at: Timestamp
 
 
 class BatchErrorDetail(ResponseModel):

@@ -45,7 +45,10 @@ def _real_date(value: str) -> str:
 
 
 # A calendar date `YYYY-MM-DD` (0001-01-01 .. 9999-12-31), e.g. a list's `from` and `to`.
-IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_real_date)]
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"}), AfterValidator(_real_date)]
+
+# A moment the server wrote: ISO 8601 UTC with `Z` (response models only).
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
 def check_date_range(first: str | None, last: str | None) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel
+from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel, Timestamp
 
 CONTACT_FIELDS = ("id", "organization_id", "name", "notes", "created_by_user_id", "created_at", "updated_at")
 
@@ -31,8 +31,8 @@ class ContactOut(ResponseModel):
     name: str
     notes: str | None
     created_by_user_id: str
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class ContactPage(Page[ContactOut]):

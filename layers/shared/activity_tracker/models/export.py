@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel, absent
+from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel, Timestamp, absent
 from activity_tracker.vocabulary import BufdirCategory
 
 EXPORT_FIELDS = ("id", "organization_id", "status", "period_start", "period_end", "format", "row_count", "summary", "error", "requested_by_user_id", "scheduled", "created_at", "updated_at", "finished_at")  # fmt: skip
@@ -14,8 +14,8 @@ MAX_PERIOD_DAYS = 366
 
 
 class ExportCreate(RequestModel):
-    period_start: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    period_end: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    period_start: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"})
+    period_end: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"})
     format: Literal["csv", "json"] = Field(
         "csv",
         description="`csv`: RFC 4180, and a text cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so that spreadsheets "
@@ -59,17 +59,17 @@ class ExportOut(ResponseModel):
         description="`pending` → `running` → `done` or `failed`; `expired` once a done export's file is past the bucket's 90 days (no `url`). "
         "An export that cannot start, or whose run died, ends `failed`."
     )
-    period_start: str = Field(description="First day, YYYY-MM-DD (inclusive).")
-    period_end: str = Field(description="Last day, YYYY-MM-DD (inclusive).")
+    period_start: str = Field(json_schema_extra={"format": "date"}, description="First day, YYYY-MM-DD (inclusive).")
+    period_end: str = Field(json_schema_extra={"format": "date"}, description="Last day, YYYY-MM-DD (inclusive).")
     format: Literal["csv", "json"]
     row_count: int | None = Field(description="Set once done.")
     summary: ExportSummary | None = Field(description="Set once done.")
     error: str | None = Field(description="Why it failed, for people: `TimeLimit: …`, `WorkerStopped: …`, `NotStarted: …` or `ExportFailed: …` (details are in the logs).")
     requested_by_user_id: str | None = Field(description="Null for a scheduled export.")
     scheduled: bool = Field(description="Queued by the monthly schedule, not by a user.")
-    created_at: str
-    updated_at: str
-    finished_at: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    finished_at: Timestamp | None
     url: str = absent("`GET /api/exports/{id}` of a done export only: a presigned download link, valid 15 minutes.")
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from activity_tracker.models.base import Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel
+from activity_tracker.models.base import Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel, Timestamp
 
 TASK_FIELDS = ("id", "organization_id", "title", "content", "answer", "description", "type", "difficulty", "created_by_user_id", "created_at", "updated_at")
 CLASS_FIELDS = ("id", "organization_id", "host_id", "class_type", "max_participants", "current_participants", "participant_ids", "status", "scheduled_at", "title", "task_ids", "created_at", "updated_at")  # fmt: skip
@@ -49,7 +49,7 @@ class ClassCreate(RequestModel):
 
     class_type: Literal["individual", "grupal"]
     max_participants: int = Field(None, ge=1, le=100)  # type: ignore[assignment]  # individual: 1 (the default)
-    scheduled_at: str = Field(min_length=10, max_length=40)
+    scheduled_at: str = Field(min_length=10, max_length=40, json_schema_extra={"format": "date-time"})
     title: str | None = Field(None, max_length=300)
 
 
@@ -87,8 +87,8 @@ class TaskOut(ResponseModel):
     type: TaskType
     difficulty: Difficulty
     created_by_user_id: str
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class TaskPage(Page[TaskOut]):
@@ -106,11 +106,11 @@ class ClassOut(ResponseModel):
     current_participants: int = Field(description="How many joined (the host not counted).")
     participant_ids: list[str] = Field(description="Who joined, sorted.")
     status: ClassStatus = Field(description="`pending` until confirmed (`scheduled`); `completed` or `cancelled` from either. Joins only while pending or scheduled.")
-    scheduled_at: str = Field(description="ISO 8601 UTC with `Z`.")
+    scheduled_at: Timestamp = Field(description="ISO 8601 UTC with `Z`.")
     title: str | None
     task_ids: list[str] = Field(description="Attached tasks, sorted.")
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class ClassPage(Page[ClassOut]):
@@ -126,8 +126,8 @@ class UserActivityOut(ResponseModel):
     class_id: str
     role: Literal["anfitrion", "participante"]
     completed: bool
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class UserActivityPage(Page[UserActivityOut]):

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from activity_tracker.models.base import Page, RequestModel, ResponseModel
+from activity_tracker.models.base import Page, RequestModel, ResponseModel, Timestamp
 from activity_tracker.vocabulary import Newsletter, Nivel, Role
 
 IMAGE_URL_MAX_LENGTH = 2048
@@ -69,8 +69,8 @@ class UserOut(ResponseModel):
     total_classes: int
     role: Role
     organization_id: str
-    created_at: str
-    updated_at: str
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class UserPage(Page[UserOut]):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Annotated, Any, get_args
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from activity_tracker import keys
 from activity_tracker.limits import SORT_KEY_MAX_BYTES, storable_number, utf8_size
-from activity_tracker.models.base import QueryModel, RequestModel, ResponseModel
+from activity_tracker.models.base import QueryModel, RequestModel, ResponseModel, Timestamp
 from activity_tracker.vocabulary import ProgressType
 
 ITEM_ID_MAX_LENGTH = 512
@@ -29,9 +29,10 @@ class ProgressInput(RequestModel):
 
     progress_type: ProgressType
     item_id: str
-    value: Any = None
-    score: Any = None
-    metadata: Any = None
+    # the schema says what is kept; other JSON is accepted (as by the app this replaces) and stored as null
+    value: Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "null"}], "description": "Kept when a string; any other JSON value is stored as null."})] = None
+    score: Annotated[Any, WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "null"}], "description": "Kept when a number; any other JSON value is stored as null."})] = None
+    metadata: Annotated[Any, WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "null"}]})] = None
 
     @field_validator("item_id")
     @classmethod
@@ -98,8 +99,8 @@ class ProgressOut(ResponseModel):
     organizationId: str
     campusId: str | None
     userId: str
-    createdAt: str
-    updatedAt: str
+    createdAt: Timestamp
+    updatedAt: Timestamp
 
 
 class ProgressRows(ResponseModel):
