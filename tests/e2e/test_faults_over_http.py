@@ -75,3 +75,24 @@ def test_a_client_retrying_after_503_stores_its_activity_once(faulty: Http):
     again = faulty.call("POST", "/api/activities", mentor, visit(local_id=local_id))
     assert again.status in (200, 201), again
     assert [a["local_id"] for a in faulty.call("GET", "/api/activities", mentor).body["items"]] == [local_id]
+
+
+@pytest.mark.parametrize("operation", ["UpdateItem", "PUT"])  # the claim; the file (S3: by HTTP method)
+def test_an_export_whose_write_was_applied_but_unanswered_still_ends_done(faulty: Http, operation: str):
+    """The worker's claim (UpdateItem) or its file (S3 PUT) applied, the answer lost, botocore's
+    resend refused by the claim's own condition: the export must not stay `running`."""
+    from tests.e2e.conftest import ADMIN_EMAIL
+    from tests.e2e.test_stats_over_http import wait_for
+
+    admin = Person.new(f"e2e-{uuid.uuid4().hex[:8]}", email=ADMIN_EMAIL)
+    visit_id = faulty.call("POST", "/api/activities", admin, visit()).body["id"]
+    mentor = Person.new(admin.org_id)
+    faulty.call("GET", "/api/users/me", mentor)
+    assert faulty.call("POST", f"/api/activities/{visit_id}/review", mentor, {"action": "approve"}).status in (200, 403)
+    plan(faulty, rate=1, kinds=["applied_then_reset"], operations=[operation], limit=1)
+    queued = faulty.call("POST", "/api/exports/bufdir", admin, {"period_start": "2026-11-01", "period_end": "2026-11-30"})
+    assert queued.status == 202, queued
+    finished = wait_for(lambda: (lambda body: body if body["status"] in ("done", "failed") else None)(faulty.call("GET", f"/api/exports/{queued.body['id']}", admin).body), 30)
+    report = plan(faulty, rate=0)
+    assert report["injected"] == {"applied_then_reset": 1}, report
+    assert finished and finished["status"] == "done", finished

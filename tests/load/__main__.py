@@ -55,7 +55,7 @@ def run_locust(url: str, users: int, seconds: int, directory: Path, run_id: str)
     env = {**os.environ, "LOAD_LEDGER": str(ledger), "LOAD_RUN": run_id, "PYTHONPATH": str(ROOT)}
     command = [
         sys.executable, "-m", "locust", "-f", str(ROOT / "tests" / "load" / "locustfile.py"), "--headless",
-        "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{seconds}s", "--host", url,
+        "-u", str(users), "-r", str(max(1, users // 30)), "-t", f"{seconds}s", "--host", url,  # all signed in within 30 s
         "--csv", str(prefix), "--only-summary", "--stop-timeout", "30", "--loglevel", "WARNING",
     ]  # fmt: skip
     subprocess.run(command, cwd=ROOT, env=env, check=False)

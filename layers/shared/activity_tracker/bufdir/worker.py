@@ -33,21 +33,46 @@ def s3_key(export: ExportItem) -> str:
 
 
 def claim(export: ExportItem) -> bool:
-    """pending → running (or a running one older than the worker's timeout); `started_at` then names this claim."""
+    """pending → running (or a running one older than the worker's timeout); `started_at` then names this claim.
+
+    The update is applied at most once but may be sent twice: botocore resends it when its answer
+    is lost (a timeout, a reset connection), and the resend then fails its own condition. So a
+    refused claim is read back: if it holds this claim's `started_at`, the claim is ours."""
     from pynamodb.exceptions import UpdateError
+
+    from activity_tracker.repository import exports
 
     stale = iso(now() - STALE_RUNNING)
     started = now_iso()
     try:
-        export.update(
+        _durably(lambda: export.update(
             actions=[ExportItem.status.set("running"), ExportItem.started_at.set(started), ExportItem.updated_at.set(started), ExportItem.error.remove()],
             condition=(ExportItem.status == "pending") | ((ExportItem.status == "running") & (ExportItem.started_at < stale)),
-        )
+        ))  # fmt: skip
     except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        current = exports.get(export.organization_id, export.id)
+        if current is None or current.status != "running" or current.started_at != started:
             return False
-        raise
+        export.status, export.started_at = current.status, current.started_at
     return True
+
+
+def _durably(write: Callable[[], Any]) -> Any:
+    """A write of the worker's own state, tried again while AWS answers "not now" (throttled,
+    failing, unreachable) after botocore's own retries: an export must not stay `running` because
+    its final write met a bad second."""
+    from activity_tracker.errors import is_transient
+    from activity_tracker.repository.table import CONFLICT_ATTEMPTS, wait_before_retry
+
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            return write()
+        except Exception as error:
+            if attempt == CONFLICT_ATTEMPTS - 1 or not is_transient(error):
+                raise
+            wait_before_retry(attempt + 3)  # 160 ms, 320 ms, ...
 
 
 class MultipartWriter:
@@ -108,10 +133,10 @@ def _finish(export: ExportItem, actions: list[Any]) -> None:
 
     claimed_at = export.started_at
     try:
-        export.update(
+        _durably(lambda: export.update(
             actions=[*actions, *leave_unfinished(), ExportItem.finished_at.set(now_iso()), ExportItem.updated_at.set(now_iso())],
             condition=(ExportItem.status == "running") & (ExportItem.started_at == claimed_at),
-        )
+        ))  # fmt: skip
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
