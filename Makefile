@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 SAM := $(VENV)/bin/sam
 
-.PHONY: load chaos export-scheduled export-sweep replay-stream-failures recount-stats local test lint pytest validate token seed events bench build clean openapi fuzz
+.PHONY: help load chaos export-scheduled export-sweep replay-stream-failures recount-stats local test lint pytest validate token seed events bench build clean openapi fuzz
 
 $(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ $(VENV)/.dev-deps: $(VENV)/.local-deps requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
 	@$(PY) -c "import pytest" && test -x $(SAM) && touch $@
 
+## make help: this list (from the `## make ...` comments of the Makefile)
+help:
+	@grep -E '^## make ' $(firstword $(MAKEFILE_LIST)) | sed -e 's/^## //'
+
 ## make local: the whole stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it); ADMIN_EMAILS= for none
 ADMIN_EMAILS ?= admin@demo.example
 local: $(VENV)/.local-deps
@@ -34,6 +38,7 @@ local: $(VENV)/.local-deps
 
 ## make token EMAIL=... ORG=... [SUB=...] [CAMPUS=...] [UNVERIFIED=1]: a local JWT (email_verified true unless UNVERIFIED=1)
 token: $(VENV)/.local-deps
+	@test -n "$(EMAIL)" -a -n "$(ORG)" || { echo "usage: make token EMAIL=<email> ORG=<organization id> [SUB=...] [CAMPUS=...] [UNVERIFIED=1]" >&2; exit 2; }
 	@$(PY) -m local token --email "$(EMAIL)" --org "$(ORG)" $(if $(SUB),--sub "$(SUB)") $(if $(CAMPUS),--campus "$(CAMPUS)") $(if $(UNVERIFIED),--unverified)
 
 ## make seed: demo data through the API of a running `make local`

@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--org", required=True, help="custom:org_id")
     token.add_argument("--sub", help="user id (default: derived from the email)")
     token.add_argument("--campus", help="custom:campus_id")
-    token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 h)")
+    token.add_argument("--ttl", type=int, default=None, help="seconds (default 8 h)")
     token.add_argument("--unverified", action="store_true", help="email_verified false (the API then refuses a first sign-in)")
     seed = sub.add_parser("seed", help="create demo data through the HTTP API of a running stack")
     seed.add_argument("--url", default=None, help="default http://127.0.0.1:$PORT")
@@ -39,13 +39,16 @@ def main(argv: list[str] | None = None) -> int:
 
         serve()
     elif args.command == "token":
-        from local.jwt_local import mint, stable_sub
+        from local.jwt_local import LOCAL_TOKEN_TTL_SECONDS, mint, stable_sub
 
-        print(mint(args.sub or stable_sub(args.email), args.email, args.org, args.campus, args.ttl, verified=not args.unverified))
+        if not args.email.strip() or not args.org.strip():
+            print("usage: make token EMAIL=<email> ORG=<organization id> [SUB=...] [CAMPUS=...] [UNVERIFIED=1]", file=sys.stderr)
+            return 2
+        print(mint(args.sub or stable_sub(args.email), args.email, args.org, args.campus, args.ttl or LOCAL_TOKEN_TTL_SECONDS, verified=not args.unverified))
     elif args.command == "seed":
         from local.seed import seed as run_seed
 
-        run_seed(args.url, args.org)
+        return run_seed(args.url, args.org)
     elif args.command == "invoke":
         import json
 

@@ -17,6 +17,9 @@ def secret() -> str:
     return os.environ.get("LOCAL_JWT_SECRET") or DEFAULT_SECRET
 
 
+LOCAL_TOKEN_TTL_SECONDS = 8 * 3600  # `make token` and `make seed`: a working day
+
+
 def mint(sub: str, email: str, org_id: str, campus_id: str | None = None, ttl_seconds: int = 3600, *, verified: bool = True, **extra: Any) -> str:
     """A token as Cognito's ID token carries it; `verified=False` for an email not verified yet."""
     now = int(time.time())

@@ -254,6 +254,8 @@ def serve() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     assert local.stack is not None
+    port = urlsplit(local.url).port
+    seed_command = "make seed" if port == 3000 else f"make seed PORT={port}"
     print(
         f"""
 activity-tracker local stack on {local.url}
@@ -262,10 +264,10 @@ activity-tracker local stack on {local.url}
   stream poller feeding {sum(1 for f in local.stack.functions if f.streams)} stream handler(s).
 
 Next, in another terminal:
-  make token EMAIL=admin@example.org ORG=demo-org        # prints a local JWT (add SUB=, CAMPUS=)
-  make seed                                              # demo organization, users and data
+  make token EMAIL=admin@demo.example ORG=demo-org       # prints a local JWT (add SUB=, CAMPUS=)
+  {seed_command:54} # demo organization, users and data
   make export-scheduled                                  # run the monthly Bufdir export schedule now
-  curl -H "Authorization: Bearer $(make -s token EMAIL=admin@example.org ORG=demo-org)" {local.url}/api/users/me
+  curl -H "Authorization: Bearer $(make -s token EMAIL=admin@demo.example ORG=demo-org)" {local.url}/api/users/me
 
 Ctrl-C stops everything.""",
         flush=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -31,9 +32,18 @@ def call(url: str, method: str, path: str, token: str, body: Any = None) -> tupl
         return error.code, json.loads(raw) if raw else None
 
 
-def seed(url: str | None, org: str) -> None:
+def seed(url: str | None, org: str) -> int:
+    from urllib.error import URLError
+
+    from local.jwt_local import LOCAL_TOKEN_TTL_SECONDS
+
     url = url or f"http://127.0.0.1:{os.environ.get('PORT', '3000')}"
-    tokens = {email: mint(stable_sub(email), email, org) for email, _ in DEMO_USERS}
+    tokens = {email: mint(stable_sub(email), email, org, ttl_seconds=LOCAL_TOKEN_TTL_SECONDS) for email, _ in DEMO_USERS}
+    try:
+        call(url, "GET", "/api/users/me", tokens[DEMO_USERS[0][0]])
+    except (URLError, ConnectionError) as error:
+        print(f"make seed: no stack answers at {url} ({getattr(error, 'reason', error)}); start `make local` (with the same PORT) first.", file=sys.stderr)
+        return 1
     roles = {}
     for email, name in DEMO_USERS:
         status, body = call(url, "PATCH", "/api/users/me", tokens[email], {"name": name})
@@ -47,9 +57,10 @@ def seed(url: str | None, org: str) -> None:
     print(f"user_progress for {DEMO_USERS[2][0]} -> {status}")
     for extend in SEED_STEPS:
         extend(url, org, tokens)
-    print("\nTokens (valid 8 h):")
+    print(f"\nTokens (valid {LOCAL_TOKEN_TTL_SECONDS // 3600} h):")
     for email, token in tokens.items():
         print(f"  {email}: {token}")
+    return 0
 
 
 def seed_activities(url: str, org: str, tokens: dict[str, str]) -> None:

@@ -135,3 +135,19 @@ def test_reads_of_the_exports_bucket_are_logged_to_a_bucket_of_their_own():
     (grant,) = [s for s in resources["ExportsAccessLogBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert grant["Principal"] == {"Service": "logging.s3.amazonaws.com"} and grant["Action"] == "s3:PutObject"
     assert grant["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::GetAtt": ["ExportsBucket", "Arn"]}}
+
+
+def test_seed_against_no_stack_says_so_in_one_line(capsys):
+    from local.dynamodb_local import free_port
+    from local.seed import seed
+
+    assert seed(f"http://127.0.0.1:{free_port()}", "demo-org") == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "start `make local`" in err
+
+
+def test_token_without_email_or_org_is_a_usage_line(capsys):
+    from local.__main__ import main
+
+    assert main(["token", "--email", "", "--org", "demo-org"]) == 2
+    assert capsys.readouterr().err.startswith("usage: make token")
