@@ -105,8 +105,28 @@ class RequestCpu:
             return {route: {"requests": len(times), "cpu_ms_mean": 1000 * sum(times) / len(times), "cpu_ms_p95": 1000 * sorted(times)[int(0.95 * (len(times) - 1))]} for route, times in sorted(self.by_route.items())}
 
 
+def cors_headers(cors: dict[str, Any] | None, origin: str | None, preflight: bool) -> dict[str, str]:
+    """What API Gateway adds for the template's CorsConfiguration: on a preflight the allowed
+    methods, headers and max age; on every answer to a request with an allowed Origin, the origin."""
+    if not cors or not origin:
+        return {}
+    origins = [str(o) for o in cors.get("AllowOrigins", [])]
+    if "*" not in origins and origin not in origins:
+        return {}
+    out = {"access-control-allow-origin": "*" if "*" in origins else origin}
+    if preflight:
+        out["access-control-allow-methods"] = ",".join(cors.get("AllowMethods", []))
+        out["access-control-allow-headers"] = ",".join(cors.get("AllowHeaders", []))
+        if cors.get("MaxAge") is not None:
+            out["access-control-max-age"] = str(cors["MaxAge"])
+    elif cors.get("ExposeHeaders"):
+        out["access-control-expose-headers"] = ",".join(cors["ExposeHeaders"])
+    return out
+
+
 def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None = None, poller: StreamPoller | None = None) -> type[BaseHTTPRequestHandler]:
     cpu = RequestCpu()
+    cors = stack.cors()
     controls: dict[str, Callable[[], Any]] = {"/_local/cpu": cpu.report}  # local-only answers, none of them routes of the API
     if poller is not None:
         controls["/_local/stream"] = poller.status
@@ -120,6 +140,7 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
 
         def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
+            headers = {**cors_headers(cors, self.headers.get("origin"), preflight=False), "apigw-requestid": self.request_id, **(headers or {})}
             sent = {k.lower() for k in (headers or {})}
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
@@ -132,6 +153,14 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
 
         def _dispatch(self) -> None:
             url = urlsplit(self.path)
+            self.request_id = str(uuid.uuid4())  # API Gateway's requestContext.requestId, sent back as apigw-requestid
+            if self.command == "OPTIONS" and cors and self.headers.get("origin") and self.headers.get("access-control-request-method"):
+                self.send_response(204)  # a preflight: API Gateway answers it from the CorsConfiguration, before auth
+                for name, value in {**cors_headers(cors, self.headers.get("origin"), preflight=True), "apigw-requestid": self.request_id}.items():
+                    self.send_header(name, value)
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
             length = int(self.headers.get("content-length") or 0)
             if length > MAX_BODY:
                 self._send(413, _error("payload_too_large", "Request too large."), {"connection": "close"})
@@ -161,6 +190,7 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                 self._send(401, GATEWAY_UNAUTHORIZED, {"www-authenticate": "Bearer"})
                 return
             event = http_event(self.command, route.key, url.path, url.query, dict(self.headers.items()), body, claims, params or None)
+            event["requestContext"]["requestId"] = self.request_id
             started = time.thread_time()
             try:
                 result = handlers.invoke(function, event)

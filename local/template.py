@@ -211,6 +211,14 @@ class Stack:
                     return route, function, found.groupdict()
         return None
 
+    def cors(self) -> dict[str, Any] | None:
+        """The HTTP API's CorsConfiguration, resolved: API Gateway answers preflights with it and
+        adds its headers to every answer (`make local` does the same)."""
+        for resource in self.resources.values():
+            if resource["Type"] == "AWS::Serverless::HttpApi" and resource.get("Properties", {}).get("CorsConfiguration"):
+                return dict(self.resolve(resource["Properties"]["CorsConfiguration"]))
+        return None
+
     def environment(self) -> dict[str, str]:
         env: dict[str, str] = {}
         for function in self.functions:

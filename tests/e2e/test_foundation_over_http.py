@@ -127,3 +127,25 @@ def test_values_past_dynamodbs_limits_are_4xx_over_http(http: Http):
     assert http.call("POST", "/api/user_progress", me, {"data": progress | {"item_id": "\U0001f600" * 300}}).rules == ["item_id_max_length"]
     assert http.call("POST", "/api/contacts", me, {"name": "\u0390" * 200}).status == 201
     assert http.call("PATCH", "/api/users/me", me, raw=b'{"name": "\\ud800"}').error["code"] == "invalid_json"
+
+
+def test_cors_and_request_ids_as_api_gateway_sends_them(http: Http):
+    """A browser (Expo web) preflights before it sends a token: answered from template.yaml's
+    CorsConfiguration, before auth. Every answer carries apigw-requestid; an error's request_id is it."""
+    import urllib.request
+
+    from local.template import Stack
+
+    cors = Stack().cors()
+    assert cors is not None
+    preflight = urllib.request.Request(http.url + "/api/activities", method="OPTIONS", headers={"Origin": "http://localhost:8081", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"})
+    with urllib.request.urlopen(preflight, timeout=10) as response:
+        assert response.status == 204
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert set(response.headers["access-control-allow-methods"].split(",")) == set(cors["AllowMethods"])
+        assert {"authorization", "content-type", "idempotency-key"} <= set(response.headers["access-control-allow-headers"].split(","))
+    who = Person.new(f"e2e-{uuid.uuid4().hex[:8]}")
+    refused = http.call("POST", "/api/activities", who, {"activity_type": "nonsense"})
+    assert refused.status == 400 and refused.headers["apigw-requestid"] == refused.body["error"]["request_id"]
+    ok = http.call("GET", "/api/users/me", who)
+    assert ok.status == 200 and len(ok.headers["apigw-requestid"]) == 36
