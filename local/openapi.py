@@ -40,6 +40,15 @@ ERRORS: dict[int, tuple[str, str]] = {
     413: ("PayloadTooLarge", "`payload_too_large`: body over 256 KiB, or more items than a batch allows."),
     429: ("RateLimited", "`rate_limited`: a quota or throttle (e.g. one pending export per organization, a daily export quota); the `Retry-After` header says in how many seconds to try again."),
 }
+# every POST takes an Idempotency-Key (activity_tracker/idempotency.py)
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any 1..255 printable ASCII characters naming this request (a UUID). Sent again with the same request within 24 hours, the first 2xx answer is replayed (header `Idempotent-Replayed: true`) without doing the work again; with another method, path, query or body: 422 `idempotency_key_reused`; while the first is still running: 409 `conflict` with `Retry-After`. Scoped to the caller (organization + user).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+IDEMPOTENCY_KEY_REUSED = {"description": "`idempotency_key_reused`: this Idempotency-Key was sent with another request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 ERROR_SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -177,6 +186,8 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
         if meta["summary"]:
             op["summary"] = meta["summary"]
         params = _path_parameters(route) + (_query_parameters(meta["query"]) if meta["query"] is not None else [])
+        if route.method == "POST":
+            params.append(IDEMPOTENCY_KEY_PARAMETER)
         if params:
             op["parameters"] = params
         if meta["body"] is not None:
@@ -198,6 +209,8 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
                 responses[str(status)] = {"description": "Success.", "content": _content(refs[(model, "serialization")])}
         for status, (name, _) in ERRORS.items():
             responses[str(status)] = {"$ref": f"#/components/responses/{name}"}
+        if route.method == "POST":
+            responses["422"] = IDEMPOTENCY_KEY_REUSED
         op["responses"] = responses
         paths.setdefault(route.path, {})[route.method.lower()] = op
 
