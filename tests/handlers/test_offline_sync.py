@@ -149,3 +149,68 @@ def test_a_device_older_than_the_tombstones_must_resync(api: Api, org_id: str):
 @pytest.mark.parametrize("query", ["last_pulled_at=-1", "last_pulled_at=x", "schema_version=2", "schema_version=0"])
 def test_bad_pull_parameters_are_400(api: Api, org_id: str, query: str):
     assert api.call("GET", f"/api/sync/pull?{query}", make_user(api, org_id)).status == 400
+
+
+# ---------------------------------------------------------------- push
+def push(api: Api, who: Person, changes: dict[str, Any], since: int) -> Any:
+    return api.call("POST", f"/api/sync/push?last_pulled_at={since}", who, {"changes": changes})
+
+
+def test_a_push_creates_updates_and_deletes_and_a_replay_changes_nothing(api: Api, org_id: str):
+    mentor = make_user(api, org_id)
+    changes = {
+        "activities": {"created": [{"id": "wm-a", "activity_date": "2026-11-02", "activity_type": "meeting", "status": "under_review", "_status": "created"}], "updated": [], "deleted": []},
+        "contacts": {"created": [{"id": "wm-kari", "name": "Kari", "_status": "created"}], "updated": [], "deleted": []},
+    }
+    first = push(api, mentor, changes, 0)
+    assert first.status == 200 and first.body == {"activities": {"created": 1, "updated": 0, "deleted": 0}, "contacts": {"created": 1, "updated": 0, "deleted": 0}}
+    assert push(api, mentor, changes, 0).body["activities"]["created"] == 0  # the same push again: nothing more
+    pulled = pull(api, mentor)
+    record = next(r for r in pulled["changes"]["activities"]["created"] if r["id"] == "wm-a")
+    assert [c["id"] for c in pulled["changes"]["contacts"]["created"]] == ["wm-kari"]
+    edit = {"activities": {"created": [], "updated": [{**record, "summary": "tea", "contact_id": "wm-kari"}], "deleted": []}}
+    assert push(api, mentor, edit, pulled["timestamp"]).body["activities"]["updated"] == 1
+    assert push(api, mentor, edit, pulled["timestamp"]).body["activities"]["updated"] == 0  # replay: holds it already
+    stored = api.call("GET", f"/api/activities/{record['server_id']}", mentor).body
+    assert stored["summary"] == "tea" and stored["version"] == 2
+    gone = {"activities": {"created": [], "updated": [], "deleted": ["wm-a"]}}
+    recent = push(api, mentor, gone, pull(api, mentor)["timestamp"])  # a deletion carries no version: by change time,
+    assert recent.status == 409 and recent.rules == ["changed_since_last_pull"]  # inside the window it waits
+    from activity_tracker.logic import sync
+
+    assert push(api, mentor, gone, sync.now_ms()).body["activities"]["deleted"] == 1
+    assert push(api, mentor, gone, 0).body["activities"]["deleted"] == 0
+    assert api.call("GET", f"/api/activities/{record['server_id']}", mentor).status == 404
+
+
+def test_a_record_changed_on_the_server_since_the_last_pull_fails_the_push(api: Api, org_id: str):
+    mentor = make_user(api, org_id)
+    made = activity(api, mentor, local_id="wm-b")
+    pulled = pull(api, mentor)
+    record = pulled["changes"]["activities"]["created"][0]
+    assert api.call("PATCH", f"/api/activities/{made['id']}", mentor, {"summary": "from the web"}).status == 200
+    stale = push(api, mentor, {"activities": {"created": [], "updated": [{**record, "summary": "from the phone"}], "deleted": []}}, pulled["timestamp"])
+    assert stale.status == 409 and stale.rules == ["changed_since_last_pull"]
+    without_version = {k: v for k, v in record.items() if k != "version"} | {"summary": "from the phone"}
+    assert push(api, mentor, {"activities": {"created": [], "updated": [without_version], "deleted": []}}, pulled["timestamp"] - 120_000).status == 409
+    fresh = pull(api, mentor)["changes"]["activities"]["created"][0]
+    assert push(api, mentor, {"activities": {"created": [], "updated": [{**fresh, "summary": "from the phone"}], "deleted": []}}, pulled["timestamp"]).status == 200
+
+
+def test_a_push_obeys_the_rest_rules(api: Api, org_id: str):
+    mentor, admin = make_user(api, org_id), make_user(api, org_id, "admin")
+    kari = api.call("POST", "/api/contacts", mentor, {"name": "Kari"}).body["id"]
+    first = activity(api, mentor, local_id="wm-c", activity_type="home_visit", contact_id=kari)
+    twin = {"activities": {"created": [{"id": "wm-d", "activity_date": "2026-11-02", "activity_type": "home_visit", "contact_id": kari}], "updated": [], "deleted": []}}
+    duplicate = push(api, mentor, twin, 0)
+    assert duplicate.status == 409 and duplicate.error["code"] == "duplicate_activity" and duplicate.rules == ["duplicate_activity"]
+    bad = {"activities": {"created": [{"id": "wm-e", "activity_date": "2026-11-02", "activity_type": "meeting", "duration_minutes": -5}], "updated": [], "deleted": []}}
+    assert push(api, mentor, bad, 0).rules == ["duration_positive_integer"]
+    assert api.call("POST", f"/api/activities/{first['id']}/review", admin, {"action": "approve"}).status == 200
+    record = pull(api, mentor)["changes"]["activities"]["created"][0]
+    locked = push(api, mentor, {"activities": {"created": [], "updated": [{**record, "summary": "late"}], "deleted": []}}, 0)
+    assert locked.status == 403
+    colleague = make_user(api, org_id)
+    assert push(api, colleague, {"activities": {"created": [], "updated": [], "deleted": ["wm-c"]}}, 0).status == 403
+    assert push(api, mentor, {"contacts": {"created": [], "updated": [{"id": kari, "name": "x"}], "deleted": []}}, 0).rules == ["sync_change_not_supported"]
+    assert push(api, mentor, {"tasks": {"created": []}}, 0).rules == ["sync_table_unknown"]

@@ -261,8 +261,11 @@ def _not_own_work(doing: str) -> DomainError:
 
 
 def patch_activity(request: Request, user: Any) -> dict[str, Any]:
-    patch: ActivityPatch = request.body
-    item = _load(request, user)
+    return activity_dto(edit_activity(request.caller.org_id, user, _load(request, user), request.body))
+
+
+def edit_activity(org_id: str, user: Any, item: repo.ActivityItem, patch: ActivityPatch) -> repo.ActivityItem:
+    """Apply `patch` to a loaded activity under every rule of PATCH (also offline sync's push)."""
     reviewer = user.role in REVIEWER_ROLES
     if not reviewer and item.status == "approved":
         raise Forbidden("An approved activity is locked until a coordinator reopens it.")
@@ -274,9 +277,9 @@ def patch_activity(request: Request, user: Any) -> dict[str, Any]:
     changed = patch.model_fields_set - {"version"}
     old = repo.state_of(item)
     if not changed:
-        return activity_dto(item)
+        return item
     new = {**old, **{name: getattr(patch, name) for name in changed}}
-    org = _organization(request.caller.org_id)
+    org = _organization(org_id)
     if "contact_id" in changed and new["contact_id"] and not get_many([(ContactItem, keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK)]):
         raise _contact_missing()
     if "activity_date" in changed:
@@ -285,7 +288,7 @@ def patch_activity(request: Request, user: Any) -> dict[str, Any]:
     else:
         moment = rules.ActivityMoment(old["activity_date"], old["local_date"], datetime.fromisoformat(old["activity_date"]))
     rules.validate(new, moment, now() if "activity_date" in changed else moment.utc)
-    return activity_dto(_save(new, old, org=org))
+    return _save(new, old, org=org)
 
 
 def review_activity(request: Request, user: Any) -> dict[str, Any]:
@@ -308,12 +311,16 @@ def review_activity(request: Request, user: Any) -> dict[str, Any]:
 
 
 def delete_activity(request: Request, user: Any) -> Response:
-    item = _load(request, user)
+    soft_delete(user, _load(request, user))
+    return Response(204)
+
+
+def soft_delete(user: Any, item: repo.ActivityItem) -> None:
+    """Soft-delete a loaded activity under DELETE's rules (also offline sync's push)."""
     if user.role not in REVIEWER_ROLES and item.status == "approved":
         raise Forbidden("An approved activity can be deleted only by a coordinator or admin.")
     old = repo.state_of(item)
     _save({**old, "deleted_at": now_iso()}, old)
-    return Response(204)
 
 
 def restore_activity(request: Request, user: Any) -> dict[str, Any]:

@@ -139,3 +139,148 @@ def pull_changes(request: Request, user: Any) -> dict[str, Any]:
         state = {"part": part, "timestamp": timestamp, "since": since, "key": start}
         cursor = base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
     return {"changes": changes, "timestamp": timestamp, "has_more": has_more, "cursor": cursor}
+
+
+# ---------------------------------------------------------------- push
+PUSH_MAX_RECORDS = 100
+PUSHED = {"activities": ("created", "updated", "deleted"), "contacts": ("created",), "user_progress": ()}
+
+
+def _bad(field: str, rule: str, message: str) -> Exception:
+    return rule_violation(field, rule, message)
+
+
+def _changes_of(raw: dict[str, Any]) -> dict[str, dict[str, list[Any]]]:
+    """The pushed changes, shaped as WatermelonDB's; a change this API does not take is 400."""
+    out: dict[str, dict[str, list[Any]]] = {}
+    for table, changes in raw.items():
+        if table not in PUSHED:
+            raise _bad(f"changes.{table}", "sync_table_unknown", f"tables are {', '.join(PUSHED)}")
+        if not isinstance(changes, dict) or any(k not in ("created", "updated", "deleted") or not isinstance(v, list) for k, v in changes.items()):
+            raise _bad(f"changes.{table}", "sync_changes_shape", "must be {created: [...], updated: [...], deleted: [...]}")
+        for kind, records in changes.items():
+            if records and kind not in PUSHED[table]:
+                raise _bad(f"changes.{table}.{kind}", "sync_change_not_supported", f"{table} takes {', '.join(PUSHED[table]) or 'no changes'} from devices; use the REST routes")
+        out[table] = {kind: list(changes.get(kind) or []) for kind in ("created", "updated", "deleted")}
+    if sum(len(v) for changes in out.values() for v in changes.values()) > PUSH_MAX_RECORDS:
+        from activity_tracker.errors import PayloadTooLarge
+
+        raise PayloadTooLarge(f"A push holds at most {PUSH_MAX_RECORDS} records; push in several calls.")
+    return out
+
+
+def _record_id(record: Any, field: str) -> str:
+    from activity_tracker.keys import is_safe_id
+
+    value = record.get("id") if isinstance(record, dict) else record
+    if not is_safe_id(value):
+        raise _bad(field, "id_format", "a record's id must be letters, digits, '-', '_', '.' or '@', at most 128")
+    return str(value)
+
+
+def _find_activity(org_id: str, device_id: str) -> Any:
+    """The activity a device names: by its local_id, else by the server's id."""
+    from activity_tracker.repository import activities as repo
+
+    holder = repo.guarded_activity_id(repo.LocalIdGuard, keys.local_id_guard(org_id, device_id), keys.LOCAL_ID_SK)
+    return repo.get(org_id, holder or device_id)
+
+
+def _changed_since(item: Any, since: int, record: dict[str, Any] | None, field: str) -> None:
+    """409 when the server's record changed after the device's last pull: by `version` when the
+    device sends the one it holds, else by the change time of the index."""
+    version = record.get("version") if record else None
+    if isinstance(version, int) and not isinstance(version, bool):
+        changed = int(item.version) != version
+    else:
+        changed = (item.gsi5sk or "") > moment_of(since)
+    if changed:
+        raise Conflict(
+            "A record changed on the server since your last pull: pull, then push again.",
+            [{"field": field, "rule": "changed_since_last_pull", "message": "pull first"}],
+        )
+
+
+def _owned(user: Any, item: Any, field: str) -> None:
+    from activity_tracker.vocabulary import REVIEWER_ROLES
+
+    if user.role not in REVIEWER_ROLES and item.user_id != user.id:
+        raise rule_violation(field, "local_id_unique_per_org", "This record is not yours.", status=403)
+
+
+def push_changes(request: Request, user: Any) -> dict[str, Any]:
+    """Check every pushed record first (shape, fields, ownership, conflicts), then apply them in
+    order with the REST routes' logic. Every step is idempotent, so a push may be sent again."""
+    from activity_tracker.logic import activities as logic
+    from activity_tracker.logic.contacts import new_contact
+    from activity_tracker.models.activity import ActivityCreate, ActivityPatch
+    from activity_tracker.models.base import parse
+    from activity_tracker.models.contact import ContactCreate
+    from activity_tracker.repository import contacts
+
+    since, org_id = request.params.last_pulled_at, request.caller.org_id
+    changes = _changes_of(request.body.changes)
+    creatable = [n for n in ActivityCreate.model_fields if n != "local_id"]
+    editable = [n for n in ActivityPatch.model_fields if n not in ("version", "bufdir_excluded")]
+    plan: list[tuple[str, Any, Any]] = []
+    activities = changes.get("activities", {"created": [], "updated": [], "deleted": []})
+
+    def creation(record: dict[str, Any], device_id: str, field: str) -> Any:
+        data = {n: record[n] for n in creatable if record.get(n) is not None}
+        return parse(ActivityCreate, {**data, "local_id": device_id}, prefix=field + ".")
+
+    for kind in ("created", "updated"):
+        for index, record in enumerate(activities[kind]):
+            field = f"changes.activities.{kind}.{index}"
+            device_id = _record_id(record, field + ".id")
+            item = _find_activity(org_id, device_id)
+            if item is None:  # created, or updated on a device that never pushed it: create it
+                plan.append(("create", creation(record, device_id, field), field))
+                continue
+            _owned(user, item, field + ".id")
+            stored = activity_dto(item)
+            diff = {n: record[n] for n in editable if n in record and record[n] != stored[n]}
+            if kind == "created" or not diff:  # a replay of what the server holds already
+                continue
+            _changed_since(item, since, record, field)
+            plan.append(("edit", item, parse(ActivityPatch, diff, prefix=field + ".")))
+    for index, record in enumerate(activities["deleted"]):
+        field = f"changes.activities.deleted.{index}"
+        item = _find_activity(org_id, _record_id(record, field))
+        if item is None or item.deleted_at:  # unknown or deleted already: nothing to do
+            continue
+        _owned(user, item, field)
+        _changed_since(item, since, None, field)
+        plan.append(("delete", item, field))
+    for index, record in enumerate(changes.get("contacts", {}).get("created", [])):
+        field = f"changes.contacts.created.{index}"
+        contact_id = _record_id(record, field + ".id")
+        existing = contacts.get(org_id, contact_id)
+        if existing is not None:
+            if existing.created_by_user_id != user.id:
+                raise Conflict("Another contact has this id.", [{"field": field + ".id", "rule": "id_unique_per_org", "message": "choose another id"}])
+            continue
+        body = parse(ContactCreate, {n: record[n] for n in ("name", "notes") if record.get(n) is not None}, prefix=field + ".")
+        plan.append(("contact", (contact_id, body), field))
+
+    counts = {table: {"created": 0, "updated": 0, "deleted": 0} for table in ("activities", "contacts")}
+    for action, subject, detail in plan:
+        if action == "create":
+            _, _, created = logic.register(org_id, user, subject, field_prefix=detail + ".")
+            counts["activities"]["created"] += int(created)
+        elif action == "edit":
+            logic.edit_activity(org_id, user, subject, detail)
+            counts["activities"]["updated"] += 1
+        elif action == "delete":
+            logic.soft_delete(user, subject)
+            counts["activities"]["deleted"] += 1
+        else:
+            from pynamodb.exceptions import PutError
+
+            try:
+                new_contact(org_id, user, subject[1], subject[0])
+                counts["contacts"]["created"] += 1
+            except PutError as error:  # the same push, applied meanwhile by a retry
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+    return {table: counts[table] for table in counts}

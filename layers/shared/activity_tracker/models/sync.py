@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
 from activity_tracker.models.activity import ActivityOut
-from activity_tracker.models.base import QueryModel, ResponseModel
+from activity_tracker.models.base import QueryModel, RequestModel, ResponseModel
 from activity_tracker.models.contact import ContactOut
 from activity_tracker.models.user_progress import ProgressOut
 
@@ -65,3 +65,26 @@ class PullAnswer(ResponseModel):
     timestamp: int = Field(description="Send it as `last_pulled_at` next time, once `has_more` is false. It lags the server's clock by the safety window: the next pull sends again what changed in that window (upserts on the device).")
     has_more: bool = Field(description="True: call again with `cursor` (same `last_pulled_at`) and merge the answers before applying them.")
     cursor: str | None
+
+
+class PushQuery(QueryModel):
+    last_pulled_at: int = Field(ge=0, description="The `timestamp` of the device's last pull: a record changed on the server after it fails the push (409), so the device pulls first.")
+
+
+class PushBody(RequestModel):
+    changes: dict[str, Any] = Field(
+        description="WatermelonDB's changes: `activities` {created, updated, deleted} and `contacts` {created}; records as the device holds them (its `id`, the fields of the REST answers; server-owned fields are ignored)."
+    )
+
+
+class PushCounts(ResponseModel):
+    created: int
+    updated: int
+    deleted: int
+
+
+class PushAnswer(ResponseModel):
+    """What the push changed (records already as pushed, e.g. a replayed push, count as nothing)."""
+
+    activities: PushCounts
+    contacts: PushCounts
