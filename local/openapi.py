@@ -49,6 +49,13 @@ IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 IDEMPOTENCY_KEY_REUSED = {"description": "`idempotency_key_reused`: this Idempotency-Key was sent with another request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+# an activity's PATCH and DELETE may carry If-Match with the ETag its GET answered (logic.activities.check_if_match)
+IF_MATCH_ROUTES = {("PATCH", "/api/activities/{id}"), ("DELETE", "/api/activities/{id}")}
+IF_MATCH_PARAMETER: dict[str, Any] = {
+    "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+    "description": "The `ETag` (`\"v<version>\"`) a GET or PATCH answered; another one answers 412 `precondition_failed`.",
+}  # fmt: skip
+PRECONDITION_FAILED = {"description": "`precondition_failed`: If-Match does not name the current ETag.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 ERROR_SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -188,6 +195,8 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
         params = _path_parameters(route) + (_query_parameters(meta["query"]) if meta["query"] is not None else [])
         if route.method == "POST":
             params.append(IDEMPOTENCY_KEY_PARAMETER)
+        if (route.method, route.path) in IF_MATCH_ROUTES:
+            params.append(IF_MATCH_PARAMETER)
         if params:
             op["parameters"] = params
         if meta["body"] is not None:
@@ -211,6 +220,8 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
             responses[str(status)] = {"$ref": f"#/components/responses/{name}"}
         if route.method == "POST":
             responses["422"] = IDEMPOTENCY_KEY_REUSED
+        if (route.method, route.path) in IF_MATCH_ROUTES:
+            responses["412"] = PRECONDITION_FAILED
         op["responses"] = responses
         paths.setdefault(route.path, {})[route.method.lower()] = op
 
