@@ -214,3 +214,18 @@ def test_a_push_obeys_the_rest_rules(api: Api, org_id: str):
     assert push(api, colleague, {"activities": {"created": [], "updated": [], "deleted": ["wm-c"]}}, 0).status == 403
     assert push(api, mentor, {"contacts": {"created": [], "updated": [{"id": kari, "name": "x"}], "deleted": []}}, 0).rules == ["sync_change_not_supported"]
     assert push(api, mentor, {"tasks": {"created": []}}, 0).rules == ["sync_table_unknown"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"activities": {"created": ["wm-x"]}}, "sync_record_shape"),
+        ({"contacts": {"created": [7]}}, "sync_record_shape"),
+        ({"activities": {"deleted": [{"id": "wm-x"}]}}, "id_format"),
+        ({"activities": {"updated": [{"id": "a#b"}]}}, "id_format"),
+        ({"activities": []}, "sync_changes_shape"),
+    ],
+)
+def test_a_malformed_push_is_400(api: Api, org_id: str, changes: dict[str, Any], rule: str):
+    reply = push(api, make_user(api, org_id), changes, 0)
+    assert reply.status == 400 and reply.rules == [rule]

@@ -169,10 +169,13 @@ def _changes_of(raw: dict[str, Any]) -> dict[str, dict[str, list[Any]]]:
     return out
 
 
-def _record_id(record: Any, field: str) -> str:
+def _record_id(record: Any, field: str, *, whole: bool = True) -> str:
+    """The device id of a pushed record (`whole`: a record object; else the id itself, as `deleted` lists them)."""
     from activity_tracker.keys import is_safe_id
 
-    value = record.get("id") if isinstance(record, dict) else record
+    if whole and not isinstance(record, dict):
+        raise _bad(field, "sync_record_shape", "a created or updated record is a JSON object")
+    value = record.get("id") if whole else record
     if not is_safe_id(value):
         raise _bad(field, "id_format", "a record's id must be letters, digits, '-', '_', '.' or '@', at most 128")
     return str(value)
@@ -246,7 +249,7 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
             plan.append(("edit", item, parse(ActivityPatch, diff, prefix=field + ".")))
     for index, record in enumerate(activities["deleted"]):
         field = f"changes.activities.deleted.{index}"
-        item = _find_activity(org_id, _record_id(record, field))
+        item = _find_activity(org_id, _record_id(record, field, whole=False))
         if item is None or item.deleted_at:  # unknown or deleted already: nothing to do
             continue
         _owned(user, item, field)
