@@ -191,12 +191,14 @@ def _find_activity(org_id: str, device_id: str) -> Any:
 
 def _changed_since(item: Any, since: int, record: dict[str, Any] | None, field: str) -> None:
     """409 when the server's record changed after the device's last pull: by `version` when the
-    device sends the one it holds, else by the change time of the index."""
+    device sends the one it holds; else (a deletion) by the change time of the index against the
+    start of that pull (`last_pulled_at` + the window): a change stamped before it was, but for a
+    late commit, in that pull (docs/decisions.md, Offline sync)."""
     version = record.get("version") if record else None
     if isinstance(version, int) and not isinstance(version, bool):
         changed = int(item.version) != version
     else:
-        changed = (item.gsi5sk or "") > moment_of(since)
+        changed = (item.gsi5sk or "") > moment_of(since + SAFETY_WINDOW_MS)
     if changed:
         raise Conflict(
             "A record changed on the server since your last pull: pull, then push again.",

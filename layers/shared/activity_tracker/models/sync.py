@@ -68,7 +68,7 @@ class PullAnswer(ResponseModel):
 
 
 class PushQuery(QueryModel):
-    last_pulled_at: int = Field(ge=0, description="The `timestamp` of the device's last pull: a record changed on the server after it fails the push (409), so the device pulls first.")
+    last_pulled_at: int = Field(0, ge=0, description="The `timestamp` of the device's last pull (WatermelonDB sends it; 0 when it never pulled): a record changed on the server after it fails the push (409), so the device pulls first.")
 
 
 class PushBody(RequestModel):
