@@ -90,7 +90,13 @@ fuzz: $(VENV)/.dev-deps $(VENV)/.dynamodb-local
 ## make test: lint (ruff, mypy), template validation, sam build and the whole test pyramid
 test: $(VENV)/.dev-deps lint build pytest
 
-pytest: $(VENV)/.dev-deps $(VENV)/.dynamodb-local
+# WatermelonDB's own client for tests/e2e/test_watermelondb_sync.py, pinned by its package-lock.json
+WATERMELON := tests/watermelon/node_modules/.installed
+$(WATERMELON): tests/watermelon/package.json tests/watermelon/package-lock.json
+	cd tests/watermelon && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+pytest: $(VENV)/.dev-deps $(VENV)/.dynamodb-local $(WATERMELON)
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-deps

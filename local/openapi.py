@@ -44,6 +44,22 @@ ERRORS: dict[int, tuple[str, str]] = {
     500: ("InternalError", "`internal_error`: a bug on our side, logged with the `request_id`. API Gateway answers `{\"message\": \"Internal Server Error\"}` when the function itself fails."),
     503: ("ServiceUnavailable", "`service_unavailable`: AWS stayed throttled or unreachable through every retry; nothing was written, send the same request again after `Retry-After` seconds. API Gateway answers `{\"message\": \"Service Unavailable\"}` when the function cannot be reached."),
 }
+# every POST takes an Idempotency-Key (activity_tracker/idempotency.py)
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any 1..255 printable ASCII characters naming this request (a UUID). Sent again with the same request within 24 hours, the first 2xx answer is replayed (header `Idempotent-Replayed: true`) without doing the work again; with another method, path, query or body: 422 `idempotency_key_reused`; while the first is still running: 409 `conflict` with `Retry-After`. Scoped to the caller (organization + user).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+IDEMPOTENCY_KEY_REUSED = {"description": "`idempotency_key_reused`: this Idempotency-Key was sent with another request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+# an activity's PATCH and DELETE may carry If-Match with the ETag its GET answered (logic.activities.check_if_match)
+IF_MATCH_ROUTES = {("PATCH", "/api/activities/{id}"), ("DELETE", "/api/activities/{id}")}
+IF_MATCH_PARAMETER: dict[str, Any] = {
+    "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+    "description": "The `ETag` (`\"v<version>\"`) a GET or PATCH answered; another one answers 412 `precondition_failed`.",
+}  # fmt: skip
+PRECONDITION_FAILED = {"description": "`precondition_failed`: If-Match does not name the current ETag.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 # the statuses whose body may be API Gateway's own `{"message": ...}` instead of our envelope
 GATEWAY_STATUSES = frozenset({401, 429, 500, 503})
 RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -225,6 +241,10 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
         if meta["summary"]:
             op["summary"] = meta["summary"]
         params = _path_parameters(route) + (_query_parameters(meta["query"]) if meta["query"] is not None else [])
+        if route.method == "POST":
+            params.append(IDEMPOTENCY_KEY_PARAMETER)
+        if (route.method, route.path) in IF_MATCH_ROUTES:
+            params.append(IF_MATCH_PARAMETER)
         if params:
             op["parameters"] = params
         if meta["body"] is not None:
@@ -246,6 +266,10 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
                 responses[str(status)] = {"description": "Success.", "content": _content(refs[(model, "serialization")])}
         for status, (name, _) in ERRORS.items():
             responses[str(status)] = {"$ref": f"#/components/responses/{name}"}
+        if route.method == "POST":
+            responses["422"] = IDEMPOTENCY_KEY_REUSED
+        if (route.method, route.path) in IF_MATCH_ROUTES:
+            responses["412"] = PRECONDITION_FAILED
         op["responses"] = responses
         paths.setdefault(route.path, {})[route.method.lower()] = op
 

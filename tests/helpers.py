@@ -54,7 +54,7 @@ class Api:
         self.stack = stack
         self.handlers = Handlers(stack)
 
-    def call(self, method: str, path: str, who: Person | None, body: Any = None, *, raw: bytes | None = None) -> Reply:
+    def call(self, method: str, path: str, who: Person | None, body: Any = None, *, raw: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
         from urllib.parse import urlsplit
 
         url = urlsplit(path)
@@ -62,7 +62,7 @@ class Api:
         assert found, f"no route for {method} {path}"
         route, function, params = found
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        event = http_event(method, route.key, url.path, url.query, {"content-type": "application/json"}, data, who.claims if who else None, params or None)
+        event = http_event(method, route.key, url.path, url.query, {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}}, data, who.claims if who else None, params or None)
         result = self.handlers.invoke(function, event)
         check_success_body(self.handlers.get(function), result["statusCode"], result.get("body"), f"{method} {route.path}")
         check_error_body(result["statusCode"], result.get("body"), f"{method} {route.path}")

@@ -31,8 +31,8 @@ class Http:
     state: Path  # the running stack's state file, for `python -m local invoke`
     check: ContractCheck  # each success body against the response model its handler declares
 
-    def call(self, method: str, path: str, who: Person | None = None, body: Any = None, *, token: str | None = None, raw: bytes | None = None) -> Reply:
-        headers = {"content-type": "application/json"}
+    def call(self, method: str, path: str, who: Person | None = None, body: Any = None, *, token: str | None = None, raw: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
+        headers = {"content-type": "application/json", **(headers or {})}
         if token is None and who is not None:
             token = mint(who.sub, who.email, who.org_id, who.campus_id, verified=who.email_verified)
         if token is not None:

@@ -534,3 +534,16 @@ def test_another_organizations_activity_is_404_everywhere(api: Api, admin: Perso
         assert reply.status == 404, (method, suffix, reply.status)
     owner_view = api.call("GET", path, make_user(api, outsider_org, "coordinator")).body
     assert owner_view["version"] == 1 and owner_view["summary"] is None and owner_view["status"] == "under_review"
+
+
+def test_if_match_guards_patch_and_delete_with_the_etag(api: Api, member: Person):
+    made = create(api, member).body
+    read = api.call("GET", f"/api/activities/{made['id']}", member)
+    assert read.headers["etag"] == '"v1"'
+    changed = api.call("PATCH", f"/api/activities/{made['id']}", member, {"summary": "a"}, headers={"If-Match": read.headers["etag"]})
+    assert changed.status == 200 and changed.headers["etag"] == '"v2"'
+    stale = api.call("PATCH", f"/api/activities/{made['id']}", member, {"summary": "b"}, headers={"If-Match": '"v1"'})
+    assert stale.status == 412 and stale.error["code"] == "precondition_failed" and stale.rules == ["precondition_failed"]
+    assert api.call("DELETE", f"/api/activities/{made['id']}", member, headers={"If-Match": '"v1"'}).status == 412
+    assert api.call("GET", f"/api/activities/{made['id']}", member).body["summary"] == "a"
+    assert api.call("DELETE", f"/api/activities/{made['id']}", member, headers={"If-Match": 'W/"v2"'}).status == 204

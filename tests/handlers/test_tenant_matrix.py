@@ -179,6 +179,8 @@ TABLE: list[Entry] = [
     Entry("DELETE", "/api/activities/{id}", REVIEWERS, make=lambda org, who: org.activity(who), owner="member"),
     Entry("POST", "/api/activities/{id}/restore", REVIEWERS, make=lambda org, who: org.deleted_activity(who), owner="member"),
     Entry("POST", "/api/activities/{id}/review", REVIEWERS, make=lambda org, who: org.activity(who), body=_fixed({"action": "approve"}), owner="member"),
+    Entry("GET", "/api/sync/pull", EVERYONE, query="last_pulled_at=0&schema_version=1"),
+    Entry("POST", "/api/sync/push", EVERYONE, query="last_pulled_at=0", body=lambda org, who: {"changes": {"activities": {"created": [{"id": f"wm-{uuid.uuid4().hex[:8]}", "activity_date": "2026-01-11", "activity_type": "meeting"}]}}}),
     Entry("POST", "/api/activities/sync", EVERYONE, body=lambda org, who: {"items": [{"local_id": f"shared-local-{uuid.uuid4().hex[:6]}", "activity_date": "2026-01-10", "activity_type": "meeting"}]}),
     Entry("POST", "/api/activities/bulk", REVIEWERS, body=lambda org, who: {"user_ids": [org.new_member().sub], "activity": {"activity_date": "2026-01-12", "activity_type": "group_activity", "participant_count": 4, "is_group_activity": True}}),
     Entry("POST", "/api/activities/{id}/home-visit-report", EVERYONE, make=lambda org, who: org.activity(who, activity_type="home_visit"), body=_fixed({"content": "Went well."})),

@@ -40,7 +40,7 @@ def test_table_definition_comes_from_the_template(stack: Stack):
     (logical_id, args), = stack.tables()
     assert logical_id == "Table"
     assert args["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
-    assert {i["IndexName"] for i in args["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3", "gsi4"}
+    assert {i["IndexName"] for i in args["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3", "gsi4", "gsi5"}
     assert [i["IndexName"] for i in args["LocalSecondaryIndexes"]] == ["lsi1"]
 
 

@@ -177,6 +177,15 @@ def endpoint(
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request_id = str((event.get("requestContext") or {}).get("requestId") or "")
         logger.set_correlation_id(request_id or None)
+        from activity_tracker.idempotency import IdempotentRequest
+
+        idempotent = IdempotentRequest.of(event)  # a POST with an Idempotency-Key (idempotency.py)
+        answer = _answer(event, idempotent, request_id)
+        if idempotent is not None:
+            idempotent.settle(answer)
+        return answer
+
+    def _answer(event: dict[str, Any], idempotent: Any, request_id: str) -> dict[str, Any]:
         try:
             caller = caller_from_event(event)
             check_body_size(event)
@@ -190,6 +199,8 @@ def endpoint(
             from activity_tracker import access  # imported on first call, after the module is loaded
 
             user = access.current_user(caller)
+            if idempotent is not None and (replay := idempotent.claim(caller)) is not None:
+                return replay  # type: ignore[no-any-return]
             if query is not None or body is not None:
                 from activity_tracker.models.base import parse
 

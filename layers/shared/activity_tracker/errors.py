@@ -79,6 +79,12 @@ class Conflict(DomainError):
     status, code = 409, "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """412: `If-Match` names another version than the current one (its `ETag`)."""
+
+    status, code = 412, "precondition_failed"
+
+
 class PayloadTooLarge(DomainError):
     status, code = 413, "payload_too_large"
 

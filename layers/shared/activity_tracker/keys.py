@@ -175,6 +175,27 @@ def user_activity_by_id(user_activity_id: str) -> str:
     return f"UAID#{user_activity_id}"
 
 
+# --- offline sync: the change index GSI5 (`gsi5pk` partition, `gsi5sk` = change time#id; docs/data-model.md)
+def changes_of_user(org_id: str, user_id: str) -> str:
+    """GSI5 partition: changes of a user's own records (activities, progress rows, their tombstones)."""
+    return f"ORG#{org_id}#USER#{user_id}#CHANGES"
+
+
+def changes_of_org(org_id: str) -> str:
+    """GSI5 partition: changes of the organization's shared records (contacts)."""
+    return f"ORG#{org_id}#CHANGES"
+
+
+def change_sk(moment: str, record_id: str) -> str:
+    """GSI5 sort key: when the write stamped the change (ISO 8601 UTC, ms) and the record."""
+    return f"{moment}#{record_id}"
+
+
+def tombstone_sk(table: str, record_id: str) -> str:
+    """A deleted record's tombstone, in its owner's partition, for devices that still hold it."""
+    return f"TOMBSTONE#{table}#{record_id}"
+
+
 # --- Bufdir exports (issue 7)
 def export_pk(org_id: str, export_id: str) -> str:
     return f"ORG#{org_id}#EXPORT#{export_id}"

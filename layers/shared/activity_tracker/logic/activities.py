@@ -12,7 +12,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from activity_tracker import keys
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import new_id, now, now_iso
-from activity_tracker.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed, rule_violation
+from activity_tracker.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, ValidationFailed, rule_violation
 from activity_tracker.models.activity import (
     ActivityCreate,
     ActivityGetQuery,
@@ -166,9 +166,33 @@ def _load(request: Request, user: Any, *, include_deleted: bool = False) -> repo
     return item
 
 
-def get_activity(request: Request, user: Any) -> dict[str, Any]:
+def etag(item: repo.ActivityItem) -> str:
+    """An activity's entity tag: its version (every change moves it)."""
+    return f'"v{int(item.version)}"'
+
+
+def _with_etag(item: repo.ActivityItem) -> Response:
+    return Response(200, activity_dto(item), {"ETag": etag(item)})
+
+
+def check_if_match(request: Request, item: repo.ActivityItem) -> None:
+    """412 when `If-Match` names none of `*` and the activity's current ETag. The write that follows
+    is conditioned on the version read, so a change in between is still refused (409)."""
+    headers = {str(k).lower(): str(v) for k, v in (request.event.get("headers") or {}).items()}
+    sent = headers.get("if-match")
+    if sent is None:
+        return
+    tags = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
+    if "*" not in tags and etag(item) not in tags:
+        raise PreconditionFailed(
+            "The activity changed since you read it (If-Match does not name its ETag).",
+            [{"field": "header.If-Match", "rule": "precondition_failed", "message": f"current ETag is {etag(item)}"}],
+        )
+
+
+def get_activity(request: Request, user: Any) -> Response:
     query: ActivityGetQuery = request.params
-    return activity_dto(_load(request, user, include_deleted=query.include_deleted))
+    return _with_etag(_load(request, user, include_deleted=query.include_deleted))
 
 
 def list_activities(request: Request, user: Any) -> dict[str, Any]:
@@ -260,9 +284,14 @@ def _not_own_work(doing: str) -> DomainError:
     return rule_violation("id", "review_not_own_activity", f"A coordinator may not {doing} an activity they own or registered; another coordinator or an admin does.", status=403)
 
 
-def patch_activity(request: Request, user: Any) -> dict[str, Any]:
-    patch: ActivityPatch = request.body
+def patch_activity(request: Request, user: Any) -> Response:
     item = _load(request, user)
+    check_if_match(request, item)
+    return _with_etag(edit_activity(request.caller.org_id, user, item, request.body))
+
+
+def edit_activity(org_id: str, user: Any, item: repo.ActivityItem, patch: ActivityPatch) -> repo.ActivityItem:
+    """Apply `patch` to a loaded activity under every rule of PATCH (also offline sync's push)."""
     reviewer = user.role in REVIEWER_ROLES
     if not reviewer and item.status == "approved":
         raise Forbidden("An approved activity is locked until a coordinator reopens it.")
@@ -274,9 +303,9 @@ def patch_activity(request: Request, user: Any) -> dict[str, Any]:
     changed = patch.model_fields_set - {"version"}
     old = repo.state_of(item)
     if not changed:
-        return activity_dto(item)
+        return item
     new = {**old, **{name: getattr(patch, name) for name in changed}}
-    org = _organization(request.caller.org_id)
+    org = _organization(org_id)
     if "contact_id" in changed and new["contact_id"] and not get_many([(ContactItem, keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK)]):
         raise _contact_missing()
     if "activity_date" in changed:
@@ -285,7 +314,7 @@ def patch_activity(request: Request, user: Any) -> dict[str, Any]:
     else:
         moment = rules.ActivityMoment(old["activity_date"], old["local_date"], datetime.fromisoformat(old["activity_date"]))
     rules.validate(new, moment, now() if "activity_date" in changed else moment.utc)
-    return activity_dto(_save(new, old, org=org))
+    return _save(new, old, org=org)
 
 
 def review_activity(request: Request, user: Any) -> dict[str, Any]:
@@ -309,11 +338,17 @@ def review_activity(request: Request, user: Any) -> dict[str, Any]:
 
 def delete_activity(request: Request, user: Any) -> Response:
     item = _load(request, user)
+    check_if_match(request, item)
+    soft_delete(user, item)
+    return Response(204)
+
+
+def soft_delete(user: Any, item: repo.ActivityItem) -> None:
+    """Soft-delete a loaded activity under DELETE's rules (also offline sync's push)."""
     if user.role not in REVIEWER_ROLES and item.status == "approved":
         raise Forbidden("An approved activity can be deleted only by a coordinator or admin.")
     old = repo.state_of(item)
     _save({**old, "deleted_at": now_iso()}, old)
-    return Response(204)
 
 
 def restore_activity(request: Request, user: Any) -> dict[str, Any]:

@@ -14,15 +14,18 @@ from activity_tracker.repository import contacts as repo
 
 
 def create_contact(request: Request, user: Any) -> Response:
-    body: ContactCreate = request.body
+    return Response(201, contact_dto(new_contact(request.caller.org_id, user, request.body, new_id())))
+
+
+def new_contact(org_id: str, user: Any, body: ContactCreate, contact_id: str) -> Any:
+    """Create a contact with `contact_id` (a device's id on offline push); PutError if it exists."""
     if not body.name.strip():
         raise ValidationFailed("The request is not valid.", [{"field": "name", "rule": "string_too_short", "message": "name must not be blank"}])
     moment = now_iso()
-    item = repo.create(
-        {"id": new_id(), "organization_id": request.caller.org_id, "name": body.name.strip(), "notes": body.notes,
+    return repo.create(
+        {"id": contact_id, "organization_id": org_id, "name": body.name.strip(), "notes": body.notes,
          "created_by_user_id": user.id, "created_at": moment, "updated_at": moment}
     )  # fmt: skip
-    return Response(201, contact_dto(item))
 
 
 def list_contacts(request: Request, user: Any) -> dict[str, Any]:

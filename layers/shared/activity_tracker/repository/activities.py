@@ -17,6 +17,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from activity_tracker import keys
+from activity_tracker.clock import now_iso
 from activity_tracker.pagination import SortRange, start_key
 from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, query_items, transaction
 
@@ -62,6 +63,8 @@ class ActivityItem(TableItem):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute()  # keys.activities_by_status
     gsi4sk = UnicodeAttribute()
+    gsi5pk = UnicodeAttribute(null=True)  # keys.changes_of_user (the owner's), for offline sync
+    gsi5sk = UnicodeAttribute(null=True)  # keys.change_sk: stamped by every write
 
     by_user = Gsi1()
     by_organization = Gsi2()
@@ -99,6 +102,7 @@ def build(state: dict[str, Any]) -> ActivityItem:
     item.gsi2pk, item.gsi2sk = keys.activities_of_org(org_id), by_date
     item.gsi3pk, item.gsi3sk = (keys.activities_of_contact(org_id, state["contact_id"]), by_date) if state.get("contact_id") else (None, None)
     item.gsi4pk, item.gsi4sk = keys.activities_by_status(org_id, state["status"]), by_date
+    item.gsi5pk, item.gsi5sk = keys.changes_of_user(org_id, state["user_id"]), keys.change_sk(now_iso(), activity_id)
     return item
 
 

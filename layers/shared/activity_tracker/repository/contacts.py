@@ -9,6 +9,7 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from activity_tracker import keys
+from activity_tracker.clock import now_iso
 from activity_tracker.pagination import start_key
 from activity_tracker.repository.table import Gsi2, TableItem
 
@@ -23,6 +24,8 @@ class ContactItem(TableItem):
     updated_at = UnicodeAttribute()
     gsi2pk = UnicodeAttribute()
     gsi2sk = UnicodeAttribute()
+    gsi5pk = UnicodeAttribute(null=True)  # keys.changes_of_org, for offline sync
+    gsi5sk = UnicodeAttribute(null=True)
     by_organization = Gsi2()
 
 
@@ -30,7 +33,8 @@ def create(state: dict[str, Any]) -> ContactItem:
     org_id, contact_id = state["organization_id"], state["id"]
     item = ContactItem(
         keys.contact_pk(org_id, contact_id), keys.CONTACT_SK, entity="CONTACT",
-        gsi2pk=keys.contacts_of_org(org_id), gsi2sk=keys.contact_by_name(state["name"], contact_id), **state,
+        gsi2pk=keys.contacts_of_org(org_id), gsi2sk=keys.contact_by_name(state["name"], contact_id),
+        gsi5pk=keys.changes_of_org(org_id), gsi5sk=keys.change_sk(now_iso(), contact_id), **state,
     )  # fmt: skip
     item.save(condition=ContactItem.pk.does_not_exist())
     return item

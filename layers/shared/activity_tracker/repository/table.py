@@ -68,6 +68,14 @@ class Gsi4(GlobalSecondaryIndex):
     gsi4sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi5(GlobalSecondaryIndex):
+    """The change index of offline sync: `keys.changes_of_*` by `keys.change_sk`."""
+
+    Meta = _index_meta("gsi5")
+    gsi5pk = UnicodeAttribute(hash_key=True)
+    gsi5sk = UnicodeAttribute(range_key=True)
+
+
 class Lsi1(LocalSecondaryIndex):
     Meta = _index_meta("lsi1")
     pk = UnicodeAttribute(hash_key=True)

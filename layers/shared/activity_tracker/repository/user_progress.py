@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from activity_tracker import keys
 from activity_tracker.clock import new_id, now_iso
-from activity_tracker.repository.table import Lsi1, TableItem
+from activity_tracker.repository.table import Lsi1, TableItem, cancellation_codes, transaction
+
+TABLE = "user_progress"  # its name on devices (offline sync)
+TOMBSTONE_SECONDS = 90 * 86_400  # logic.sync.TOMBSTONE_DAYS: a device older than that resyncs
 
 
 class ProgressItem(TableItem):
@@ -26,7 +29,21 @@ class ProgressItem(TableItem):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     lsi1sk = UnicodeAttribute()
+    gsi5pk = UnicodeAttribute(null=True)  # keys.changes_of_user, for offline sync
+    gsi5sk = UnicodeAttribute(null=True)
     by_created = Lsi1()
+
+
+class TombstoneItem(TableItem):
+    """`ORG#o#USER#u / TOMBSTONE#table#id`: a hard-deleted record, in the change index for the
+    devices that still hold it, until `expires_at` (TTL)."""
+
+    table_name = UnicodeAttribute()
+    record_id = UnicodeAttribute()
+    deleted_at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+    gsi5pk = UnicodeAttribute()
+    gsi5sk = UnicodeAttribute()
 
 
 def new_row(org_id: str, user_id: str, campus_id: str | None, progress_type: str, item_id: str, value: str | None, score: float | None, metadata: dict[str, Any] | None) -> ProgressItem:
@@ -58,6 +75,8 @@ def upsert(row: ProgressItem) -> ProgressItem:
             ProgressItem.campus_id.set(row.campus_id) if row.campus_id is not None else ProgressItem.campus_id.remove(),
             ProgressItem.user_id.set(row.user_id),
             ProgressItem.updated_at.set(row.updated_at),
+            ProgressItem.gsi5pk.set(keys.changes_of_user(row.organization_id, row.user_id)),
+            ProgressItem.gsi5sk.set(keys.change_sk(now_iso(), row.id)),
         ]
     )
     return row
@@ -83,12 +102,25 @@ def page(org_id: str, user_id: str, progress_type: str, limit: int, page_number:
 
 
 def delete(org_id: str, user_id: str, progress_type: str, item_id: str) -> int:
-    """Delete the row if it exists, in one conditional DeleteItem; returns how many were deleted."""
-    item = ProgressItem(keys.user_pk(org_id, user_id), keys.progress_sk(progress_type, item_id))
+    """Delete the row if it exists, leaving its tombstone for devices, in one transaction; returns
+    how many were deleted."""
+    import time
+
+    row = get(org_id, user_id, progress_type, item_id)
+    if row is None:
+        return 0
+    moment = now_iso()
+    tombstone = TombstoneItem(
+        keys.user_pk(org_id, user_id), keys.tombstone_sk(TABLE, row.id), entity="TOMBSTONE", table_name=TABLE, record_id=row.id,
+        deleted_at=moment, expires_at=int(time.time()) + TOMBSTONE_SECONDS,
+        gsi5pk=keys.changes_of_user(org_id, user_id), gsi5sk=keys.change_sk(moment, row.id),
+    )  # fmt: skip
     try:
-        item.delete(condition=ProgressItem.pk.exists())
-    except DeleteError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        with transaction() as tx:
+            tx.delete(row, condition=ProgressItem.id == row.id)
+            tx.save(tombstone)
+    except TransactWriteError as error:
+        if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:  # deleted (or replaced) meanwhile
             return 0
         raise
     return 1

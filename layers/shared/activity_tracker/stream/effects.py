@@ -13,7 +13,7 @@ from activity_tracker.repository.table import TABLE_NAME, connection
 from activity_tracker.rules.activities import local_day_window
 from activity_tracker.stream.images import Change
 
-SYSTEM_FIELDS = frozenset({"duplicate_of_activity_id", "has_home_visit_report"})
+SYSTEM_FIELDS = frozenset({"duplicate_of_activity_id", "has_home_visit_report", "gsi5sk"})  # gsi5sk: the change stamp
 
 
 def _update(key: dict[str, Any], expression: str, condition: str, names: dict[str, str], values: dict[str, Any]) -> bool:
@@ -37,7 +37,10 @@ def mark_home_visit_report(change: Change) -> bool:
     if change.old is not None or not report:
         return False
     key = {"pk": {"S": keys.activity_pk(report["organization_id"], report["activity_id"])}, "sk": {"S": keys.ACTIVITY_SK}}
-    return _update(key, "SET #f = :true", "attribute_exists(pk) AND #f <> :true", {"#f": "has_home_visit_report"}, {":true": {"BOOL": True}})
+    from activity_tracker.clock import now_iso
+
+    stamp = {"S": keys.change_sk(now_iso(), report["activity_id"])}
+    return _update(key, "SET #f = :true, gsi5sk = :changed", "attribute_exists(pk) AND #f <> :true", {"#f": "has_home_visit_report"}, {":true": {"BOOL": True}, ":changed": stamp})
 
 
 def _only_system_change(change: Change) -> bool:
@@ -84,6 +87,9 @@ def recheck_duplicates(change: Change) -> list[tuple[str, str]]:
             continue
         key = {"pk": {"S": keys.activity_pk(org, activity_id)}, "sk": {"S": keys.ACTIVITY_SK}}
         condition = "attribute_exists(pk) AND (attribute_not_exists(#f) OR #f <> :id)"
-        if _update(key, "SET #f = :id", condition, {"#f": "duplicate_of_activity_id"}, {":id": {"S": earliest}}):
+        from activity_tracker.clock import now_iso
+
+        stamp = {"S": keys.change_sk(now_iso(), activity_id)}  # devices pull the change (offline sync)
+        if _update(key, "SET #f = :id, gsi5sk = :changed", condition, {"#f": "duplicate_of_activity_id"}, {":id": {"S": earliest}, ":changed": stamp}):
             marked.append((activity_id, earliest))
     return marked
