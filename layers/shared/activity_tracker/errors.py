@@ -8,7 +8,8 @@ from typing import Any
 ERROR_CODES: dict[str, int] = {
     "validation_error": 400, "invalid_json": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404,
     "conflict": 409, "duplicate_activity": 409, "version_conflict": 409, "class_full": 409, "invalid_transition": 409,
-    "payload_too_large": 413, "rate_limited": 429, "internal_error": 500, "service_unavailable": 503,
+    "resync_required": 409, "precondition_failed": 412, "payload_too_large": 413, "idempotency_key_reused": 422,
+    "rate_limited": 429, "internal_error": 500, "service_unavailable": 503,
 }  # fmt: skip
 
 # Every `details[].rule` the API answers (docs/openapi.json's `ErrorDetail.rule` enum): the rules
@@ -25,6 +26,9 @@ NAMED_RULES = frozenset({
     "review_fields_consistent", "review_not_own_activity", "scheduled_at_in_future", "scheduled_at_valid", "score_out_of_range",
     "server_owned_field", "summary_required_for_wizard_registration", "timezone_valid_iana", "version_conflict",
     "required", "unknown_field", "must_be_one_of",
+    # offline sync and retries (logic/sync.py, idempotency.py, If-Match)
+    "changed_since_last_pull", "id_unique_per_org", "idempotency_key_format", "idempotency_key_in_progress", "idempotency_key_reused",
+    "precondition_failed", "resync_required", "sync_change_not_supported", "sync_changes_shape", "sync_record_shape", "sync_table_unknown",
 })  # fmt: skip
 PYDANTIC_RULES = frozenset({
     "bool_parsing", "bool_type", "dict_type", "greater_than_equal", "int_from_float", "int_parsing", "int_type", "less_than_equal",
