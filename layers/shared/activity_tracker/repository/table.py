@@ -2,6 +2,10 @@
 
 Every item has `pk`, `sk` and `type` (the entity, which stream filters match on). Table name and
 region come from the environment; the endpoint from botocore's `AWS_ENDPOINT_URL` (local runs).
+
+One botocore client per container serves every call (PynamoDB would give each model class a
+session and client of its own: about 55 ms of CPU and 12 MB more on a cold start for every model a
+request touches).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.connection import Connection
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, LocalSecondaryIndex
 from pynamodb.models import MetaProtocol, Model
 
@@ -35,6 +39,15 @@ class TableItem(Model):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     entity = UnicodeAttribute(attr_name="type")
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        """The model's PynamoDB connection (its own table schema), on the container's one botocore client."""
+        fresh = cls._connection is None
+        table = super()._get_connection()
+        if fresh:
+            table.connection._client = connection().client
+        return table
 
 
 def _index_meta(name: str) -> Any:
@@ -76,10 +89,14 @@ _connection: Connection | None = None
 
 
 def connection() -> Connection:
-    """One low-level connection per container, for transactions."""
+    """One low-level connection per container, and so one botocore client, with the table's
+    timeouts and retries: transactions, raw reads and (see TableItem) every model's calls."""
     global _connection
     if _connection is None:
-        _connection = Connection(region=REGION)
+        _connection = Connection(
+            region=REGION, connect_timeout_seconds=TableMeta.connect_timeout_seconds, read_timeout_seconds=TableMeta.read_timeout_seconds,
+            max_retry_attempts=TableMeta.max_retry_attempts,
+        )  # fmt: skip
     return _connection
 
 
