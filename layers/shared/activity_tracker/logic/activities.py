@@ -6,9 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pynamodb.expressions.condition import Condition
-from pynamodb.indexes import GlobalSecondaryIndex
-
 from activity_tracker import keys
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import new_id, now, now_iso
@@ -26,7 +23,6 @@ from activity_tracker.models.activity import (
     activity_dto,
 )
 from activity_tracker.models.base import parse
-from activity_tracker.pagination import collect, cursor_key, decode_cursor
 from activity_tracker.repository import activities as repo
 from activity_tracker.repository.batch import get_many
 from activity_tracker.repository.contacts import ContactItem
@@ -157,47 +153,20 @@ def get_activity(request: Request, user: Any) -> dict[str, Any]:
 
 def list_activities(request: Request, user: Any) -> dict[str, Any]:
     query: ActivityListQuery = request.params
-    org_id, reviewer = request.caller.org_id, user.role in REVIEWER_ROLES
+    reviewer = user.role in REVIEWER_ROLES
     if query.include_deleted and not reviewer:
         raise Forbidden("Only a coordinator or admin may list deleted activities.")
     if not reviewer and query.user_id not in (None, user.id):
         raise Forbidden("You may list only your own activities.")
     if query.from_ and query.to and query.from_ > query.to:
         raise ValidationFailed("The request is not valid.", [rules.detail("query.from", "date_range_valid", "from must not be after to")])
-    user_id = query.user_id or (None if reviewer else user.id)
-    item = repo.ActivityItem
-    index: GlobalSecondaryIndex[repo.ActivityItem]
-    if user_id:
-        index, partition, used = item.by_user, keys.activities_of_user(org_id, user_id), "user"
-    elif query.contact_id:
-        index, partition, used = item.by_contact, keys.activities_of_contact(org_id, query.contact_id), "contact"
-    elif query.status:
-        index, partition, used = item.by_status, keys.activities_by_status(org_id, query.status), "status"
-    else:
-        index, partition, used = item.by_organization, keys.activities_of_org(org_id), "organization"
-    filters: list[Condition] = []
-    if query.contact_id and used != "contact":
-        filters.append(item.contact_id == query.contact_id)
-    if query.status and used != "status":
-        filters.append(item.status == query.status)
-    if query.activity_type:
-        filters.append(item.activity_type == query.activity_type)
-    if query.from_:
-        filters.append(item.local_date >= query.from_)
-    if query.to:
-        filters.append(item.local_date <= query.to)
-    if not query.include_deleted:
-        filters.append(item.deleted_at.does_not_exist())
-    condition: Condition | None = None
-    for part in filters:
-        condition = part if condition is None else condition & part
-    name = index.Meta.index_name
-    start = decode_cursor(query.cursor, ("pk", "sk", f"{name}pk", f"{name}sk"), (f"{name}pk", partition))
-    # activity_date is UTC: widen the key range by a day each side, the filter on local_date is exact.
-    date_from = rules.local_day_window(query.from_, 1)[0] if query.from_ else None
-    date_to = rules.local_day_window(query.to, 1)[1] if query.to else None
-    found = repo.query(index, partition, date_from, date_to, condition, query.limit, start)
-    items, cursor = collect(found, query.limit, lambda it: cursor_key(it, name))
+    items, cursor = repo.listing(
+        request.caller.org_id, user_id=query.user_id or (None if reviewer else user.id), contact_id=query.contact_id, status=query.status,
+        activity_type=query.activity_type, local_from=query.from_, local_to=query.to,
+        # activity_date is UTC: widen the key range by a day each side, the filter on local_date is exact.
+        date_from=rules.local_day_window(query.from_, 1)[0] if query.from_ else None, date_to=rules.local_day_window(query.to, 1)[1] if query.to else None,
+        include_deleted=query.include_deleted, limit=query.limit, cursor=query.cursor,
+    )  # fmt: skip
     return {"items": [activity_dto(it) for it in items], "next_cursor": cursor}
 
 
