@@ -241,3 +241,22 @@ def test_a_large_file_goes_up_in_parts_holding_one_part_at_a_time():
         aborted.write(chunk)
     aborted.abort()
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == [] and s3.list_objects_v2(Bucket=bucket, Prefix=key + ".aborted")["KeyCount"] == 0
+
+
+def test_reading_done_exports_presigns_with_one_s3_client_per_container(api: Api, org_id: str, monkeypatch):
+    import botocore.session
+
+    admin = make_user(api, org_id, "admin")
+    activity(api, admin, admin)
+    queued = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    assert run_worker(api, org_id) == {"batchItemFailures": []}
+    made: list[str] = []
+    original = botocore.session.Session.create_client
+
+    def counting(self, service_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(service_name)
+        return original(self, service_name, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counting)
+    urls = [api.call("GET", f"/api/exports/{queued}", admin).body["url"] for _ in range(3)]
+    assert all(urls) and made.count("s3") <= 1  # the first read in this process may make it; no read makes another

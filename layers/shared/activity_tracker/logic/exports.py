@@ -13,8 +13,8 @@ from activity_tracker.errors import NotFound, ValidationFailed
 from activity_tracker.models.export import MAX_PERIOD_DAYS, ExportCreate, ExportListQuery, export_dto
 from activity_tracker.pagination import collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import exports as repo
+from activity_tracker.repository.table import records
 from activity_tracker.rules.exports import STALE_RUNNING, settled
-from activity_tracker.settings import get_settings
 from activity_tracker.vocabulary import REVIEWER_ROLES
 
 URL_SECONDS = 15 * 60
@@ -53,10 +53,7 @@ def list_exports(request: Request, user: Any) -> dict[str, Any]:
     query: ExportListQuery = request.params
     partition = keys.exports_of_org(request.caller.org_id)
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition))
-    found = repo.ExportItem.by_organization.query(
-        partition, scan_index_forward=False, limit=query.limit, page_size=query.limit,
-        last_evaluated_key=start_key(start),
-    )  # fmt: skip
+    found = records(repo.ExportItem.by_organization, partition, scan_index_forward=False, page_size=query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [_shown(it) for it in items], "next_cursor": cursor}
 
@@ -66,9 +63,5 @@ def get_export(request: Request, user: Any) -> dict[str, Any]:
     item = repo.get(request.caller.org_id, request.path["id"])
     if item is None:
         raise NotFound("export")
-    url = None
-    if item.status == "done" and item.s3_key:
-        import boto3
-
-        url = boto3.client("s3").generate_presigned_url("get_object", Params={"Bucket": get_settings().exports_bucket, "Key": item.s3_key}, ExpiresIn=URL_SECONDS)
+    url = repo.download_url(item.s3_key, URL_SECONDS) if item.status == "done" and item.s3_key else None
     return _shown(item, url)

@@ -33,7 +33,7 @@ from activity_tracker.pagination import collect, cursor_key, decode_cursor, star
 from activity_tracker.repository import learning as repo
 from activity_tracker.repository import users
 from activity_tracker.repository.learning import ClassItem, TaskItem, UserActivityItem
-from activity_tracker.repository.table import connection
+from activity_tracker.repository.table import connection, records
 from activity_tracker.vocabulary import CONTENT_ROLES, USER_LISTING_ROLES
 
 OPEN_STATUSES = ("pending", "scheduled")
@@ -50,7 +50,7 @@ def list_users(request: Request, user: Any) -> dict[str, Any]:
     query: PageQuery = request.params
     partition = keys.users_of_org(request.caller.org_id)
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi1pk", "gsi1sk"), ("gsi1pk", partition))
-    found = users.UserItem.by_organization.query(partition, limit=query.limit, page_size=query.limit, last_evaluated_key=start_key(start))
+    found = records(users.UserItem.by_organization, partition, page_size=query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi1"))
     return {"items": [user_dto(it) for it in items], "next_cursor": cursor}
 
@@ -94,9 +94,7 @@ def list_tasks(request: Request, user: Any) -> dict[str, Any]:
     if query.difficulty:
         part = TaskItem.difficulty == query.difficulty
         condition = part if condition is None else condition & part
-    found = TaskItem.by_organization.query(
-        partition, filter_condition=condition, scan_index_forward=False, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start)
-    )
+    found = records(TaskItem.by_organization, partition, filter_condition=condition, scan_index_forward=False, page_size=100 if condition is not None else query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [task_dto(it, with_answer=user.role in CONTENT_ROLES) for it in items], "next_cursor": cursor}
 
@@ -169,9 +167,7 @@ def list_classes(request: Request, user: Any) -> dict[str, Any]:
     if start is not None and ((query.from_ and start["gsi2sk"] < query.from_) or (query.to and start["gsi2sk"] > query.to + "~")):
         raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
     condition = ClassItem.status == query.status if query.status else None
-    found = ClassItem.by_organization.query(
-        partition, range_key, filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start)
-    )
+    found = records(ClassItem.by_organization, partition, range_key, filter_condition=condition, page_size=100 if condition is not None else query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [class_dto(it) for it in items], "next_cursor": cursor}
 
@@ -281,7 +277,7 @@ def list_user_activities(request: Request, user: Any) -> dict[str, Any]:
     prefix = keys.user_activities_of_class(query.class_id) if query.class_id else keys.USER_ACTIVITIES_PREFIX
     if start is not None and not start["sk"].startswith(prefix):  # DynamoDB refuses a start key outside the key condition
         raise rule_violation("query.cursor", "cursor_invalid", "The cursor is not one this list gave out.")
-    found = UserActivityItem.query(partition, UserActivityItem.sk.startswith(prefix), filter_condition=condition, limit=query.limit, page_size=100, last_evaluated_key=start_key(start))
+    found = records(UserActivityItem, partition, UserActivityItem.sk.startswith(prefix), filter_condition=condition, page_size=100 if condition is not None else query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, None))
     return {"items": [user_activity_dto(it) for it in items], "next_cursor": cursor}
 

@@ -11,21 +11,19 @@ from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request
 from activity_tracker.models.stats import StatsQuery
-from activity_tracker.repository.table import TABLE_NAME, connection
+from activity_tracker.repository.table import TABLE_NAME, connection, plain_item
 from activity_tracker.stream.deltas import stats_sk
 from activity_tracker.vocabulary import REVIEWER_ROLES
 
 
 def _months(pk: str, year: int) -> dict[str, dict[str, Any]]:
-    from activity_tracker.stream.images import deserialize
-
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     request: dict[str, Any] = {TABLE_NAME: {"Keys": [{"pk": {"S": pk}, "sk": {"S": stats_sk(m)}} for m in months], "ConsistentRead": True}}
     found: dict[str, dict[str, Any]] = {}
     while request:
         response = connection().client.batch_get_item(RequestItems=request)
         for raw in response.get("Responses", {}).get(TABLE_NAME, []):
-            item = deserialize(raw) or {}
+            item = plain_item(raw) or {}
             found[item["sk"].split("#", 1)[1]] = item
         request = response.get("UnprocessedKeys") or {}
     return {month: found.get(month, {}) for month in months}

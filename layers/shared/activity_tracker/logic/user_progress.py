@@ -14,8 +14,7 @@ def list_rows(request: Request, user: Any) -> dict[str, Any]:
     org_id, user_id = request.caller.org_id, user.id
     if query.item_id is not None:
         item = repo.get(org_id, user_id, query.progress_type, query.item_id.strip())
-        rows = [item] if item is not None and query.page == 1 else []
-        return {"rows": [progress_dto(row) for row in rows], "count": 1 if item is not None else 0}
+        return {"rows": [progress_dto(item)] if item is not None and query.page == 1 else [], "count": 1 if item is not None else 0}
     rows, count = repo.page(org_id, user_id, query.progress_type, query.limit, query.page)
     return {"rows": [progress_dto(row) for row in rows], "count": count}
 

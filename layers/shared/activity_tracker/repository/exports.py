@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
 from activity_tracker.repository.table import Gsi2, TableItem
+from activity_tracker.settings import get_settings
 
 
 class ExportItem(TableItem):
@@ -54,3 +57,17 @@ def get(org_id: str, export_id: str) -> ExportItem | None:
         return ExportItem.get(keys.export_pk(org_id, export_id), keys.EXPORT_SK, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+_s3: Any = None
+
+
+def download_url(s3_key: str, seconds: int) -> str:
+    """A presigned GET of an export's file. One S3 client per container, made on the first done
+    export read (with botocore alone: boto3 adds nothing to a presigned URL but its import time)."""
+    global _s3
+    if _s3 is None:
+        from botocore.session import get_session
+
+        _s3 = get_session().create_client("s3")
+    return str(_s3.generate_presigned_url("get_object", Params={"Bucket": get_settings().exports_bucket, "Key": s3_key}, ExpiresIn=seconds))
