@@ -37,15 +37,16 @@ DEFAULT_DURATION_MINUTES = 30
 
 
 # ---------------------------------------------------------------- create
-def _prefetch(org_id: str, contact_id: str | None, local_id: str | None) -> tuple[OrganizationItem, bool, str | None]:
-    """One BatchGetItem: the organization, whether the contact exists, the activity holding local_id."""
-    wanted: list[tuple[type, str, str]] = [(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)]
+def _prefetch(org_id: str, contact_id: str | None, local_id: str | None, org: OrganizationItem | None = None) -> tuple[OrganizationItem, bool, str | None]:
+    """One BatchGetItem (none when there is nothing left to read): the organization unless given,
+    whether the contact exists, the activity holding local_id (None: no local_id to look up)."""
+    wanted: list[tuple[type, str, str]] = [] if org else [(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)]
     if contact_id:
         wanted.append((ContactItem, keys.contact_pk(org_id, contact_id), keys.CONTACT_SK))
     if local_id:
         wanted.append((repo.LocalIdGuard, keys.local_id_guard(org_id, local_id), keys.LOCAL_ID_SK))
     found = get_many(wanted)
-    org = found.get((keys.org_pk(org_id), keys.ORG_SK))
+    org = org or found.get((keys.org_pk(org_id), keys.ORG_SK))
     if org is None:
         raise NotFound("organization")
     contact_ok = not contact_id or (keys.contact_pk(org_id, contact_id), keys.CONTACT_SK) in found
@@ -105,13 +106,18 @@ def _duplicate_conflict(state: dict[str, Any]) -> Conflict:
     )
 
 
-def register(org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:
-    """Create one activity; returns (item, warnings, created). A known local_id returns the stored one."""
+def register(
+    org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False,
+    org: OrganizationItem | None = None, local_id_read: bool = False,
+) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:  # fmt: skip
+    """Create one activity; returns (item, warnings, created). A known local_id returns the stored one.
+    A batch passes what it read once for all its items: the organization, and `local_id_read` when it
+    found the local_id free (a concurrent claim since still fails the transaction's guard)."""
     target = user_id or getattr(body, "user_id", None) or author.id
     if target != author.id and author.role not in REVIEWER_ROLES:
         raise rule_violation("user_id", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for someone else.", status=403)
     local_id = getattr(body, "local_id", None)
-    org, contact_ok, holder = _prefetch(org_id, body.contact_id, local_id)
+    org, contact_ok, holder = _prefetch(org_id, body.contact_id, None if local_id_read else local_id, org)
     if holder:
         return _existing(org_id, holder), [], False
     if not contact_ok:
@@ -185,10 +191,14 @@ def _save(new: dict[str, Any], old: dict[str, Any], *, extra: Any = None) -> rep
 
 
 def _organization(org_id: str) -> OrganizationItem:
-    found = get_many([(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)])
-    if not found:
+    org = _organization_or_none(org_id)
+    if org is None:
         raise NotFound("organization")
-    return next(iter(found.values()))
+    return org
+
+
+def _organization_or_none(org_id: str) -> OrganizationItem | None:
+    return get_many([(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)]).get((keys.org_pk(org_id), keys.ORG_SK))
 
 
 def patch_activity(request: Request, user: Any) -> dict[str, Any]:
@@ -293,6 +303,7 @@ def sync_activities(request: Request, user: Any) -> dict[str, Any]:
     org_id = request.caller.org_id
     known = _known_local_ids(org_id, [raw["local_id"] for raw in body.items if isinstance(raw, dict) and isinstance(raw.get("local_id"), str) and raw["local_id"]])
     results: list[dict[str, Any]] = []
+    org: OrganizationItem | None = None  # read once, for the first item that is created
     for index, raw in enumerate(body.items):
         local_id = raw.get("local_id") if isinstance(raw, dict) else None
         try:
@@ -302,7 +313,8 @@ def sync_activities(request: Request, user: Any) -> dict[str, Any]:
             if activity.local_id in known:  # a replay: the stored record, unchanged
                 results.append({"local_id": local_id, "outcome": "existing", "activity": activity_dto(known[activity.local_id]), "warnings": []})
                 continue
-            item, warnings, created = register(org_id, user, activity)
+            org = org or _organization_or_none(org_id)
+            item, warnings, created = register(org_id, user, activity, org=org, local_id_read=True)
             known[activity.local_id] = item
             results.append({"local_id": local_id, "outcome": "created" if created else "existing", "activity": activity_dto(item), "warnings": warnings})
         except DomainError as error:
@@ -320,6 +332,7 @@ def bulk_register(request: Request, user: Any) -> Response:
     org_id = request.caller.org_id
     wanted = [(UserItem, keys.user_pk(org_id, uid), keys.PROFILE_SK) for uid in dict.fromkeys(body.user_ids) if isinstance(uid, str) and uid]
     members = {key[0] for key in get_many(wanted)}
+    org = _organization_or_none(org_id) if members else None  # read once for every create
     results, seen = [], set()
     for user_id in body.user_ids:
         try:
@@ -328,7 +341,7 @@ def bulk_register(request: Request, user: Any) -> Response:
             seen.add(user_id)
             if keys.user_pk(org_id, user_id) not in members:
                 raise NotFound("user")
-            item, warnings, _ = register(org_id, user, activity, user_id=user_id, bulk=True)
+            item, warnings, _ = register(org_id, user, activity, user_id=user_id, bulk=True, org=org)
             results.append({"user_id": user_id, "outcome": "created", "activity": activity_dto(item), "warnings": warnings})
         except DomainError as error:
             results.append({"user_id": user_id, "outcome": "rejected", "error": _rejection(error)})
