@@ -4,25 +4,13 @@ bulk registration and home-visit reports (API.md, Activities)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from activity_tracker import keys
-from activity_tracker.api import Request, Response
+from activity_tracker.api import Request, Response, validated
 from activity_tracker.clock import new_id, now, now_iso
+from activity_tracker.dto import activity_dto
 from activity_tracker.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed, rule_violation
-from activity_tracker.models.activity import (
-    ActivityCreate,
-    ActivityGetQuery,
-    ActivityListQuery,
-    ActivityPatch,
-    ActivityReview,
-    BulkActivity,
-    BulkRequest,
-    HomeVisitReportCreate,
-    SyncRequest,
-    activity_dto,
-)
-from activity_tracker.models.base import parse
 from activity_tracker.repository import activities as repo
 from activity_tracker.repository.batch import get_many
 from activity_tracker.repository.contacts import ContactItem
@@ -30,6 +18,19 @@ from activity_tracker.repository.organizations import OrganizationItem
 from activity_tracker.repository.users import UserItem
 from activity_tracker.rules import activities as rules
 from activity_tracker.vocabulary import REVIEWER_ROLES
+
+if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of the reads' cold start)
+    from activity_tracker.models.activity import (
+        ActivityCreate,
+        ActivityGetQuery,
+        ActivityListQuery,
+        ActivityPatch,
+        ActivityReview,
+        BulkActivity,
+        BulkRequest,
+        HomeVisitReportCreate,
+        SyncRequest,
+    )
 
 SYNC_MAX_ITEMS = 25
 BULK_MAX_USERS = 50
@@ -307,7 +308,7 @@ def sync_activities(request: Request, user: Any) -> dict[str, Any]:
     for index, raw in enumerate(body.items):
         local_id = raw.get("local_id") if isinstance(raw, dict) else None
         try:
-            activity = parse(ActivityCreate, raw, prefix=f"items.{index}.")
+            activity = validated("activity:ActivityCreate", raw, prefix=f"items.{index}.")
             if not activity.local_id:
                 raise ValidationFailed("A synced activity needs its local_id.", [rules.detail(f"items.{index}.local_id", "local_id_required_for_sync", "every synced item needs a local_id")])
             if activity.local_id in known:  # a replay: the stored record, unchanged
@@ -328,7 +329,7 @@ def bulk_register(request: Request, user: Any) -> Response:
         raise rule_violation("user_ids", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for others.", status=403)
     if len(body.user_ids) > BULK_MAX_USERS:
         raise PayloadTooLarge(f"A bulk registration names at most {BULK_MAX_USERS} users.")
-    activity = parse(BulkActivity, body.activity, prefix="activity.")
+    activity = validated("activity:BulkActivity", body.activity, prefix="activity.")
     org_id = request.caller.org_id
     wanted = [(UserItem, keys.user_pk(org_id, uid), keys.PROFILE_SK) for uid in dict.fromkeys(body.user_ids) if isinstance(uid, str) and uid]
     members = {key[0] for key in get_many(wanted)}

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import iso, new_id, now
+from activity_tracker.dto import export_dto
 from activity_tracker.errors import NotFound, ValidationFailed
-from activity_tracker.models.export import MAX_PERIOD_DAYS, ExportCreate, ExportListQuery, export_dto
 from activity_tracker.pagination import collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import exports as repo
 from activity_tracker.repository.table import records
-from activity_tracker.rules.exports import STALE_RUNNING, settled
+from activity_tracker.rules.exports import MAX_PERIOD_DAYS, STALE_RUNNING, settled
 from activity_tracker.vocabulary import REVIEWER_ROLES
+
+if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of GET's cold start)
+    from activity_tracker.models.export import ExportCreate, ExportListQuery
 
 URL_SECONDS = 15 * 60
 

@@ -4,7 +4,7 @@ platform). Every write touching a class and a user activity is one transaction."
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -14,27 +14,17 @@ from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import iso, new_id, now, now_iso
+from activity_tracker.dto import class_dto, task_dto, user_activity_dto, user_dto
 from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed, rule_violation
-from activity_tracker.models.learning import (
-    AttachTask,
-    ClassCreate,
-    ClassListQuery,
-    PageQuery,
-    TaskCreate,
-    TaskListQuery,
-    UserActivityListQuery,
-    UserAdminPatch,
-    class_dto,
-    task_dto,
-    user_activity_dto,
-)
-from activity_tracker.models.user import user_dto
 from activity_tracker.pagination import collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import learning as repo
 from activity_tracker.repository import users
 from activity_tracker.repository.learning import ClassItem, TaskItem, UserActivityItem
 from activity_tracker.repository.table import connection, records
 from activity_tracker.vocabulary import CONTENT_ROLES, USER_LISTING_ROLES
+
+if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of the cold start of routes without one)
+    from activity_tracker.models.learning import AttachTask, ClassCreate, ClassListQuery, PageQuery, TaskCreate, TaskListQuery, UserActivityListQuery, UserAdminPatch
 
 OPEN_STATUSES = ("pending", "scheduled")
 MAX_TRANSACTION = 100

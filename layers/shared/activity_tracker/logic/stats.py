@@ -4,16 +4,18 @@ BatchGetItem of twelve counter items; never a Scan or a Query over activities)."
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request
-from activity_tracker.models.stats import StatsQuery
 from activity_tracker.repository.table import TABLE_NAME, connection, plain_item
 from activity_tracker.stream.deltas import stats_sk
 from activity_tracker.vocabulary import REVIEWER_ROLES
+
+if TYPE_CHECKING:  # request models load with the request that needs them
+    from activity_tracker.models.stats import StatsQuery
 
 
 def _months(pk: str, year: int) -> dict[str, dict[str, Any]]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from activity_tracker.api import Request
-from activity_tracker.models.user_progress import ProgressDeleteQuery, ProgressListQuery, progress_dto
+from activity_tracker.dto import progress_dto
 from activity_tracker.repository import user_progress as repo
+
+if TYPE_CHECKING:  # request models load with the request that needs them
+    from activity_tracker.models.user_progress import ProgressDeleteQuery, ProgressListQuery
 
 
 def list_rows(request: Request, user: Any) -> dict[str, Any]:

@@ -24,7 +24,7 @@ _RULE_NAMES = {
 class RequestModel(BaseModel):
     """A request body: unknown fields are refused and JSON types are not coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)  # built on first use: a cold start builds only the model it validates
     # Fields the server owns: a client that sends one gets rule `server_owned_field`, or the rule
     # named for that field in `server_owned_rules`.
     server_owned: ClassVar[frozenset[str]] = frozenset()
@@ -34,7 +34,7 @@ class RequestModel(BaseModel):
 class QueryModel(BaseModel):
     """A query string: every value arrives as a string, so numbers and booleans are parsed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ResponseModel(BaseModel):
