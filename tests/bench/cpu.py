@@ -154,6 +154,7 @@ class World:
 def cases(w: World) -> list[Case]:
     """A recipe for every route; lists at pages of 25 and 100, batches at their maximum."""
     out: list[Case] = []
+    only = [key.strip() for key in os.environ.get("BENCH_CPU_ROUTES", "").split(",") if key.strip()]  # e.g. "GET /api/activities" while working on one
 
     def add(route: str, label: str, who: Person, request: Callable[[int], tuple[str, Any]], **options: Any) -> Case:
         case = Case(route, label, who, request, **options)
@@ -162,7 +163,7 @@ def cases(w: World) -> list[Case]:
 
     def pooled(route: str, label: str, who: Person, make: Callable[[int], str], request: Callable[[str, int], tuple[str, Any]], **options: Any) -> None:
         case = add(route, label, who, lambda n: ("", None), **options)
-        items = w.pool(case.needs, make)
+        items = w.pool(case.needs if not only or route in only else 0, make)
         case.request = lambda n: request(items[n], n)
 
     def lists(route: str, path: str, who: Person, twin: str | None = None, query: str = "") -> None:
@@ -244,7 +245,7 @@ def cases(w: World) -> list[Case]:
     routes = {route.key for route, _ in w.api.stack.routes()}
     covered = {case.route for case in out}
     assert routes == covered, f"routes without a recipe: {sorted(routes - covered)}; recipes without a route: {sorted(covered - routes)}"
-    return out
+    return [case for case in out if case.route in only] if only else out
 
 
 # ---------------------------------------------------------------- measuring

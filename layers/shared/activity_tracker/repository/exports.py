@@ -9,7 +9,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
-from activity_tracker.repository.table import Gsi2, TableItem
+from activity_tracker.repository.table import Gsi2, TableItem, connection
 from activity_tracker.settings import get_settings
 
 
@@ -64,10 +64,9 @@ _s3: Any = None
 
 def download_url(s3_key: str, seconds: int) -> str:
     """A presigned GET of an export's file. One S3 client per container, made on the first done
-    export read (with botocore alone: boto3 adds nothing to a presigned URL but its import time)."""
+    export read from the botocore session the table's client came from (a session of its own would
+    load botocore's endpoint and retry data again; boto3 would add nothing but its import time)."""
     global _s3
     if _s3 is None:
-        from botocore.session import get_session
-
-        _s3 = get_session().create_client("s3")
+        _s3 = connection().session.create_client("s3")
     return str(_s3.generate_presigned_url("get_object", Params={"Bucket": get_settings().exports_bucket, "Key": s3_key}, ExpiresIn=seconds))
