@@ -55,3 +55,25 @@ def test_a_query_pydantic_must_judge_still_gets_its_errors(api: Api, org_id: str
     who = make_user(api, org_id)
     answer = _first_request(api, "GET", "/api/activities?limit=0", who)
     assert answer["status"] == 400 and answer["pydantic"] and "greater_than_equal" in answer["body"], answer
+
+
+@pytest.mark.parametrize(("function", "body_model"), [("users_me_get", None), ("activities_create", "ActivityCreate")])
+def test_in_lambda_the_init_phase_makes_the_client_and_the_body_model(function: str, body_model: str | None):
+    """Lambda's init phase runs on a full vCPU, a request on its memory's share: what every request
+    needs is made while the module loads there (AWS_LAMBDA_FUNCTION_NAME is set), and only there."""
+    code = f"""
+import importlib.util, json, sys
+sys.path.insert(0, {str(ROOT / "layers" / "shared")!r})
+spec = importlib.util.spec_from_file_location("app", {str(ROOT / "functions" / function / "app.py")!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+from activity_tracker.repository import table
+model = sys.modules.get("activity_tracker.models.activity")
+print(json.dumps({{"client": table._connection is not None and table._connection._client is not None,
+                  "pydantic": "pydantic" in sys.modules, "built": bool(model and model.ActivityCreate.__pydantic_complete__)}}))
+"""
+    for in_lambda in (True, False):
+        env = {**os.environ, "AWS_LAMBDA_FUNCTION_NAME": function} if in_lambda else {k: v for k, v in os.environ.items() if k != "AWS_LAMBDA_FUNCTION_NAME"}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True, timeout=60)
+        loaded = json.loads(done.stdout.strip().splitlines()[-1])
+        assert loaded == {"client": in_lambda, "pydantic": in_lambda and body_model is not None, "built": in_lambda and body_model is not None}, (in_lambda, loaded)

@@ -231,5 +231,9 @@ def endpoint(
             logger.exception("unhandled error")
             return http_response(500, INTERNAL_ERROR)
 
+    if body is not None and os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        # every request of this route validates its body: in Lambda, load and build the model while the
+        # module loads (the init phase runs on a full vCPU, a request only on its memory's share)
+        model_of(body).model_rebuild()
     # read by the OpenAPI generator (local/openapi.py) and the tests
     return Endpoint(handler, action, status, {"body": body, "query": query, "response": response, "responses": dict(responses or {})})
