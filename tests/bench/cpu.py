@@ -391,6 +391,72 @@ def cold_row(w: World, case: Case, site: Path) -> ColdRow:
     return row
 
 
+# Memory sizing (docs/operations.md, Lambda memory): a request's duration on Lambda is its CPU time
+# stretched by the memory's share of a vCPU (1 vCPU at 1,769 MB; Python uses one) plus the time it
+# waits for DynamoDB, which memory does not change; it is billed per GB-second.
+SIZES = (256, 512, 768, 1024, 1769)
+IO_MS = {"TransactWriteItems": 10.0}  # in-region round trips, typical p50; every other call 4 ms
+IO_DEFAULT_MS = 4.0
+USD_PER_GB_SECOND = 0.0000166667  # x86, first price tier
+
+
+def duration_ms(cpu_ms: float, io_ms: float, memory_mb: int) -> float:
+    return cpu_ms * 1769 / min(memory_mb, 1769) + io_ms
+
+
+def usd_per_million(cpu_ms: float, io_ms: float, memory_mb: int) -> float:
+    return memory_mb / 1024 * duration_ms(cpu_ms, io_ms, memory_mb) / 1000 * USD_PER_GB_SECOND * 1e6
+
+
+def balanced(cpu_ms: float, io_ms: float) -> int:
+    """AWS Lambda Power Tuning's "balanced" pick: the size minimising cost and duration, each
+    relative to its best, weighted alike."""
+    costs = {m: usd_per_million(cpu_ms, io_ms, m) for m in SIZES}
+    durations = {m: duration_ms(cpu_ms, io_ms, m) for m in SIZES}
+    return min(SIZES, key=lambda m: costs[m] / min(costs.values()) + durations[m] / min(durations.values()))
+
+
+def io_ms_of(counter_description: str) -> float:
+    import re
+
+    return sum(int(n) * IO_MS.get(op, IO_DEFAULT_MS) for op, n in re.findall(r"(\w+) ×(\d+)", counter_description))
+
+
+def configured_memory(stack: Any, route: str) -> int:
+    found = stack.match(route.split(" ", 1)[0], route.split(" ", 1)[1].replace("{id}", "x"))
+    properties = stack.resources[found[1].logical_id].get("Properties") or {}
+    return int(properties.get("MemorySize", (stack.doc.get("Globals") or {}).get("Function", {}).get("MemorySize", 128)))
+
+
+def sizing_table(stack: Any, rows: list[CpuRow]) -> str:
+    lines = []
+    for row in rows:
+        io = io_ms_of(row.calls)
+        cells = [f"{duration_ms(row.ours, io, m):.0f} / {usd_per_million(row.ours, io, m):.2f}" for m in SIZES]
+        lines.append([f"`{row.case.route}`", row.case.label, f"{row.ours:.1f}", f"{io:.0f}", *cells, balanced(row.ours, io), configured_memory(stack, row.case.route)])
+    return table(["route", "request", "CPU ms", "DynamoDB wait ms", *[f"{m} MB: ms / $ per M" for m in SIZES], "balanced pick", "MemorySize"], lines)
+
+
+PYDANTIC_PROBE = """
+import json, sys, time
+sys.path[:0] = json.loads(sys.stdin.read())
+cpu = time.process_time()
+from activity_tracker.models.activity import ActivityCreate
+ActivityCreate.model_validate({"activity_date": "2026-01-02", "activity_type": "meeting", "duration_minutes": 60})
+print(json.dumps({"cpu": time.process_time() - cpu}))
+"""
+
+
+def pydantic_cost(env: dict[str, str], site: Path) -> float:
+    """CPU ms a body route's first request spends on pydantic: importing it and the activity models,
+    building ActivityCreate and validating one body (medians of fresh interpreters, as above)."""
+    runs = []
+    for _ in range(COLD_RUNS):
+        done = subprocess.run([sys.executable, "-S", "-c", PYDANTIC_PROBE], input=json.dumps([str(ROOT / "layers" / "shared"), str(site)]), capture_output=True, text=True, env=env, check=True)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1])["cpu"])
+    return statistics.median(runs) * 1000
+
+
 def _ratio(ours: float, twin: float | None, target: float) -> str:
     if twin is None:
         return "—"
@@ -410,6 +476,9 @@ def run(env: BenchEnv) -> str:
     with tempfile.TemporaryDirectory() as scratch:
         site = layer_site(Path(scratch) / "python")
         cold_rows = [cold_row(w, case, site) for case in first_of_route.values()]
+        from tests.bench.foundation import _function_env
+
+        pydantic_ms = pydantic_cost(_function_env(w.env), site)
     twinned = [r for r in cpu_rows if r.twin is not None]
     over = [r for r in twinned if r.ours / (r.twin or 1) > TARGET_CPU]
     cold_over = [r for r in cold_rows if r.twin_cpu and (r.ours_cpu / r.twin_cpu > TARGET_COLD or r.ours_mb / (r.twin_mb or 1) > TARGET_MEMORY)]
@@ -445,6 +514,18 @@ def run(env: BenchEnv) -> str:
         "the layer's requirements linked into one directory, as `sam build` lays them out), as on Lambda. Targets: first request ≤ {TARGET_COLD}×, memory ≤ {TARGET_MEMORY}× the bare handler's.\n\n"
         + cold_table
         + "\n\nTwinned routes over a target: "
-        + (", ".join(f"`{r.case.route}`" for r in cold_over) or "none")
-        + "."
+        + (", ".join(f"`{r.case.route}` (+{r.ours_cpu - (r.twin_cpu or 0):.0f} ms)" for r in cold_over) or "none")
+        + ". "
+        f"Why: a route that takes a JSON body validates it with pydantic, and its first request loads it; measured the same way, importing "
+        f"pydantic and the activity models, building `ActivityCreate` and validating one body costs {pydantic_ms:.0f} ms of CPU, which the bare twin, "
+        "checking fields by hand, never pays. Reads load no pydantic (plainly valid query strings are read without it, `activity_tracker/queries.py`) "
+        "nor powertools (loaded when a line is logged). In Lambda the body model is loaded and built during the init phase, which runs on a full "
+        "vCPU, so this costs a cold start less wall time than its CPU share suggests. The cold rows are medians of few runs on a shared "
+        "2-core machine: expect a few percent of noise either way.\n\n### Memory sizing from these numbers\n\n"
+        "Per route, a warm request's duration and cost on Lambda at each size, from the CPU measured above: the CPU time stretched by the "
+        "memory's share of a vCPU (one vCPU at 1,769 MB; Python runs on one) plus the wait for DynamoDB, which memory does not shorten "
+        f"(assumed {IO_DEFAULT_MS:.0f} ms a call, {IO_MS['TransactWriteItems']:.0f} ms a TransactWriteItems, in region), billed at "
+        f"${USD_PER_GB_SECOND} per GB-second (x86; the $0.20 per million requests comes on top at every size). The balanced pick is "
+        "AWS Lambda Power Tuning's: least cost and duration, each relative to its best, weighted alike. MemorySize is template.yaml's "
+        "(docs/operations.md explains the choice).\n\n" + sizing_table(w.api.stack, cpu_rows)
     )
