@@ -525,7 +525,7 @@ def run(env: BenchEnv) -> str:
         "Per route, a warm request's duration and cost on Lambda at each size, from the CPU measured above: the CPU time stretched by the "
         "memory's share of a vCPU (one vCPU at 1,769 MB; Python runs on one) plus the wait for DynamoDB, which memory does not shorten "
         f"(assumed {IO_DEFAULT_MS:.0f} ms a call, {IO_MS['TransactWriteItems']:.0f} ms a TransactWriteItems, in region), billed at "
-        f"${USD_PER_GB_SECOND} per GB-second (x86; the $0.20 per million requests comes on top at every size). The balanced pick is "
+        f"${USD_PER_GB_SECOND:.10f} per GB-second (x86; the $0.20 per million requests comes on top at every size). The balanced pick is "
         "AWS Lambda Power Tuning's: least cost and duration, each relative to its best, weighted alike. MemorySize is template.yaml's "
         "(docs/operations.md explains the choice).\n\n" + sizing_table(w.api.stack, cpu_rows)
     )
