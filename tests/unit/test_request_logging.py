@@ -7,9 +7,11 @@ import json
 
 
 def test_a_line_logged_after_the_correlation_id_was_set_carries_it(capsys):
+    import uuid
+
     from activity_tracker.api import LazyLogger
 
-    logger = LazyLogger("activity-tracker")
+    logger = LazyLogger(f"test-{uuid.uuid4().hex}")  # a service of its own: powertools reuses a service's handler, bound to an earlier test's stdout
     logger.set_correlation_id("request-1")
     assert logger._logger is None  # nothing logged yet: powertools not needed
     try:
