@@ -66,9 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_all():
             print(path)
     elif args.command == "openapi":
+        from local import query_specs
         from local.openapi import main as run_openapi
 
-        return run_openapi(check_only=args.check)
+        if args.check:
+            return run_openapi(check_only=True) or (0 if query_specs.check() else 1)
+        query_specs.write()
+        return run_openapi()
     elif args.command == "fuzz":
         from local.fuzz import main as run_fuzz
 

@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.activities import review_activity
-from activity_tracker.models.activity import ActivityOut, ActivityReview
 
-handler = endpoint(review_activity, body=ActivityReview, response=ActivityOut)
+handler = endpoint(review_activity, body="activity:ActivityReview", response="activity:ActivityOut")

@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.activities import sync_activities
-from activity_tracker.models.activity import SyncRequest, SyncResults
 
-handler = endpoint(sync_activities, body=SyncRequest, response=SyncResults)
+handler = endpoint(sync_activities, body="activity:SyncRequest", response="activity:SyncResults")

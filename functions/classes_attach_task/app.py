@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.learning import attach_task
-from activity_tracker.models.learning import AttachTask, ClassOut
 
-handler = endpoint(attach_task, body=AttachTask, response=ClassOut)
+handler = endpoint(attach_task, body="learning:AttachTask", response="learning:ClassOut")

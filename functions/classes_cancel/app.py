@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.learning import cancel_class
-from activity_tracker.models.learning import ClassOut
 
-handler = endpoint(cancel_class, response=ClassOut)
+handler = endpoint(cancel_class, response="learning:ClassOut")

@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.learning import join_class
-from activity_tracker.models.learning import ClassOut
 
-handler = endpoint(join_class, response=ClassOut)
+handler = endpoint(join_class, response="learning:ClassOut")

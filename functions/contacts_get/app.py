@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.contacts import get_contact
-from activity_tracker.models.contact import ContactOut
 
-handler = endpoint(get_contact, response=ContactOut)
+handler = endpoint(get_contact, response="contact:ContactOut")

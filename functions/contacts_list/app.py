@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.contacts import list_contacts
-from activity_tracker.models.contact import ContactListQuery, ContactPage
 
-handler = endpoint(list_contacts, query=ContactListQuery, response=ContactPage)
+handler = endpoint(list_contacts, query="contact:ContactListQuery", response="contact:ContactPage")

@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.stats import my_stats
-from activity_tracker.models.stats import MyStats, StatsQuery
 
-handler = endpoint(my_stats, query=StatsQuery, response=MyStats)
+handler = endpoint(my_stats, query="stats:StatsQuery", response="stats:MyStats")

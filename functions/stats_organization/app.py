@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.stats import organization_stats
-from activity_tracker.models.stats import OrganizationStats, StatsQuery
 
-handler = endpoint(organization_stats, query=StatsQuery, response=OrganizationStats)
+handler = endpoint(organization_stats, query="stats:StatsQuery", response="stats:OrganizationStats")

@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.learning import get_user_activity
-from activity_tracker.models.learning import UserActivityOut
 
-handler = endpoint(get_user_activity, response=UserActivityOut)
+handler = endpoint(get_user_activity, response="learning:UserActivityOut")

@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.user_progress import delete_by_item
-from activity_tracker.models.user_progress import DeletedCount, ProgressDeleteQuery
 
-handler = endpoint(delete_by_item, query=ProgressDeleteQuery, response=DeletedCount)
+handler = endpoint(delete_by_item, query="user_progress:ProgressDeleteQuery", response="user_progress:DeletedCount")

@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.user_progress import upsert
-from activity_tracker.models.user_progress import ProgressBody, ProgressOut
 
-handler = endpoint(upsert, body=ProgressBody, response=ProgressOut)
+handler = endpoint(upsert, body="user_progress:ProgressBody", response="user_progress:ProgressOut")

@@ -2,6 +2,5 @@
 
 from activity_tracker.api import endpoint
 from activity_tracker.logic.users import get_me
-from activity_tracker.models.user import UserOut
 
-handler = endpoint(get_me, response=UserOut)
+handler = endpoint(get_me, response="user:UserOut")

@@ -1,6 +1,7 @@
 """Benchmarks (`make bench`), not timed tests. Each module `tests/bench/<area>.py` defines
-`run(env: BenchEnv) -> str`, returning a Markdown section; `python -m tests.bench` runs them all
-in one process, on one moto server, and writes docs/benchmarks.md."""
+`run(env: BenchEnv) -> str`, returning a Markdown section (modules without `run` are helpers);
+`python -m tests.bench` runs them all in one process, against one DynamoDB Local and one moto
+server, and writes docs/benchmarks.md."""
 
 from __future__ import annotations
 

@@ -113,8 +113,9 @@ def cold_start(env: BenchEnv) -> str:
     return (
         "## Cold start\n\n"
         f"Median of {RUNS} fresh interpreters each, interleaved, interpreter start-up excluded. The bare handler imports boto3 and "
-        "creates a DynamoDB client; ours imports `functions/users_me_get/app.py` (layer: powertools Logger, pydantic-free wiring; "
-        "models, PynamoDB and access control load on first call) and then creates the botocore client its first request uses. "
+        "creates a DynamoDB client; ours imports `functions/users_me_get/app.py` (layer: wiring, logic and PynamoDB repository; pydantic and "
+        "powertools load only when a request needs them) and then creates the botocore client its first request uses. These run in the "
+        "development environment (its extra packages importable); the CPU per request section measures first requests as Lambda sees them. "
         "The last two rows are the whole first request against the local store: the bare handler's one GetItem, and ours "
         "answering `GET /api/users/me` for a known user (one GetItem too), with every lazy import it triggers; and, for scale, "
         "the first `POST /api/activities` (pydantic validation, 4 calls: GetItem, BatchGetItem, Query, TransactWriteItems).\n\n"

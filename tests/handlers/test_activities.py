@@ -203,8 +203,8 @@ def test_a_local_id_taken_between_the_check_and_the_write_is_409_for_someone_els
     theirs = create(api, member, local_id="phone-2").body
     seen = activities._prefetch
 
-    def too_early(org: str, contact_id, local_id):  # the guard was written just after this read
-        return (*seen(org, contact_id, local_id)[:2], None)
+    def too_early(org: str, contact_id, local_id, *known):  # the guard was written just after this read
+        return (*seen(org, contact_id, local_id, *known)[:2], None)
 
     monkeypatch.setattr(activities, "_prefetch", too_early)
     colleague = make_user(api, org_id)

@@ -472,3 +472,20 @@ def test_each_link_to_an_export_is_logged_with_who_asked_and_a_hash_of_its_signa
     assert fields["signature_sha256"] == hashlib.sha256(signature.encode()).hexdigest() and signature not in str(fields)
     api.call("GET", "/api/exports", coordinator)  # a list gives no links, so logs none
     assert len(logged) == 1
+def test_reading_done_exports_presigns_with_one_s3_client_per_container(api: Api, org_id: str, monkeypatch):
+    import botocore.session
+
+    admin = make_user(api, org_id, "admin")
+    activity(api, admin, admin)
+    queued = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
+    assert run_worker(api, org_id) == {"batchItemFailures": []}
+    made: list[str] = []
+    original = botocore.session.Session.create_client
+
+    def counting(self, service_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        made.append(service_name)
+        return original(self, service_name, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", counting)
+    urls = [api.call("GET", f"/api/exports/{queued}", admin).body["url"] for _ in range(3)]
+    assert all(urls) and made.count("s3") <= 1  # the first read in this process may make it; no read makes another

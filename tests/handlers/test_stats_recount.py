@@ -142,6 +142,13 @@ def test_the_quiet_period_is_measured_from_the_latest_change(api: Api, org_id: s
     assert (recount(org_id, now=now)["status"] == "busy") is busy
 
 
+def test_the_recount_reads_deleted_activities_too(api: Api, org_id: str):
+    """They live in a GSI2 partition of their own; a recent deletion must make the recount wait for the consumer."""
+    _history(api, org_id)
+    read = _activities(org_id)
+    assert len(read) == 4 and sum(1 for activity in read if activity.get("deleted_at")) == 1
+
+
 def _activities(org_id: str) -> list[dict[str, Any]]:
     from activity_tracker.repository.table import connection
     from activity_tracker.stream.recount import _activities as read

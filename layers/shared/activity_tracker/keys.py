@@ -85,6 +85,12 @@ def activities_by_status(org_id: str, status: str) -> str:
     return f"ORG#{org_id}#STATUS#{status}"
 
 
+def deleted_activities_of_org(org_id: str) -> str:
+    """GSI2 partition: the organization's soft-deleted activities, by `activity_date#id`. A deleted
+    activity leaves GSI1, GSI3 and GSI4 (they hold live activities only) and moves here."""
+    return f"ORG#{org_id}#ACT#DELETED"
+
+
 def activity_by_date(activity_date: str, activity_id: str) -> str:
     return f"{activity_date}#{activity_id}"
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from activity_tracker.errors import rule_violation
+from activity_tracker.errors import ValidationFailed, rule_violation
 from activity_tracker.limits import PARTITION_KEY_MAX_BYTES, SORT_KEY_MAX_BYTES
 
 
@@ -44,6 +44,12 @@ class SortRange:
         if self.prefix is not None and not value.startswith(self.prefix):
             return False
         return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+
+def check_date_range(first: str | None, last: str | None) -> None:
+    """400 `date_range_valid` when a list's `from` is after its `to` (both inclusive)."""
+    if first and last and first > last:
+        raise ValidationFailed("The request is not valid.", [{"field": "query.from", "rule": "date_range_valid", "message": "from must not be after to"}])
 
 
 def encode_cursor(key: dict[str, str]) -> str:

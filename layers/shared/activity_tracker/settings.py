@@ -1,18 +1,18 @@
-"""Environment settings, validated once per container."""
+"""Environment settings, read once per container (a plain dataclass: importing it costs nothing)."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from functools import lru_cache
-
-from pydantic import BaseModel, Field
 
 DEFAULT_TABLE_NAME = "activity-tracker"
 
 
-class Settings(BaseModel):
+@dataclass
+class Settings:
     table_name: str = DEFAULT_TABLE_NAME
-    admin_emails: frozenset[str] = Field(default_factory=frozenset)
+    admin_emails: frozenset[str] = field(default_factory=frozenset)
     exports_bucket: str = "activity-tracker-exports"
     max_body_bytes: int = 256 * 1024
     exports_daily_quota: int = 20  # Bufdir exports an organization's users may request per UTC day (template: ExportsDailyQuota)

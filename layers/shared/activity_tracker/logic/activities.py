@@ -4,29 +4,14 @@ bulk registration and home-visit reports (API.md, Activities)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-from pynamodb.expressions.condition import Condition
-from pynamodb.indexes import GlobalSecondaryIndex
+from typing import TYPE_CHECKING, Any
 
 from activity_tracker import keys
-from activity_tracker.api import Request, Response
+from activity_tracker.api import Request, Response, validated
 from activity_tracker.clock import new_id, now, now_iso
+from activity_tracker.dto import activity_dto
 from activity_tracker.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, ValidationFailed, rule_violation
-from activity_tracker.models.activity import (
-    ActivityCreate,
-    ActivityGetQuery,
-    ActivityListQuery,
-    ActivityPatch,
-    ActivityReview,
-    BulkActivity,
-    BulkRequest,
-    HomeVisitReportCreate,
-    SyncRequest,
-    activity_dto,
-)
-from activity_tracker.models.base import check_date_range, parse
-from activity_tracker.pagination import collect, cursor_key, decode_cursor
+from activity_tracker.pagination import check_date_range
 from activity_tracker.repository import activities as repo
 from activity_tracker.repository import organizations, users
 from activity_tracker.repository.batch import get_many
@@ -36,21 +21,35 @@ from activity_tracker.repository.users import UserItem
 from activity_tracker.rules import activities as rules
 from activity_tracker.vocabulary import REVIEWER_ROLES
 
+if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of the reads' cold start)
+    from activity_tracker.models.activity import (
+        ActivityCreate,
+        ActivityGetQuery,
+        ActivityListQuery,
+        ActivityPatch,
+        ActivityReview,
+        BulkActivity,
+        BulkRequest,
+        HomeVisitReportCreate,
+        SyncRequest,
+    )
+
 SYNC_MAX_ITEMS = 25
 BULK_MAX_USERS = 50
 DEFAULT_DURATION_MINUTES = 30
 
 
 # ---------------------------------------------------------------- create
-def _prefetch(org_id: str, contact_id: str | None, local_id: str | None) -> tuple[OrganizationItem, bool, str | None]:
-    """One BatchGetItem: the organization, whether the contact exists, the activity holding local_id."""
-    wanted: list[tuple[type, str, str]] = [(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)]
+def _prefetch(org_id: str, contact_id: str | None, local_id: str | None, org: OrganizationItem | None = None) -> tuple[OrganizationItem, bool, str | None]:
+    """One BatchGetItem (none when there is nothing left to read): the organization unless given,
+    whether the contact exists, the activity holding local_id (None: no local_id to look up)."""
+    wanted: list[tuple[type, str, str]] = [] if org else [(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)]
     if contact_id:
         wanted.append((ContactItem, keys.contact_pk(org_id, contact_id), keys.CONTACT_SK))
     if local_id:
         wanted.append((repo.LocalIdGuard, keys.local_id_guard(org_id, local_id), keys.LOCAL_ID_SK))
     found = get_many(wanted)
-    org = found.get((keys.org_pk(org_id), keys.ORG_SK))
+    org = org or found.get((keys.org_pk(org_id), keys.ORG_SK))
     if org is None:
         raise NotFound("organization")
     contact_ok = not contact_id or (keys.contact_pk(org_id, contact_id), keys.CONTACT_SK) in found
@@ -123,15 +122,18 @@ def _duplicate_conflict(state: dict[str, Any]) -> Conflict:
 
 
 def register(
-    org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False, field_prefix: str = ""
-) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:
+    org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False, field_prefix: str = "",
+    org: OrganizationItem | None = None, local_id_read: bool = False,
+) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:  # fmt: skip
     """Create one activity; returns (item, warnings, created). A known local_id returns the stored
-    one to whoever wrote it (`replays_own_write`); anyone else gets 409 `local_id_unique_per_org`."""
+    one to whoever wrote it (`replays_own_write`); anyone else gets 409 `local_id_unique_per_org`.
+    A batch passes what it read once for all its items: the organization, and `local_id_read` when it
+    found the local_id free (a concurrent claim since still fails the transaction's guard)."""
     target = user_id or getattr(body, "user_id", None) or author.id
     if target != author.id and author.role not in REVIEWER_ROLES:
         raise rule_violation("user_id", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for someone else.", status=403)
     local_id = getattr(body, "local_id", None)
-    org, contact_ok, holder = _prefetch(org_id, body.contact_id, local_id)
+    org, contact_ok, holder = _prefetch(org_id, body.contact_id, None if local_id_read else local_id, org)
     if holder:
         return _existing(org_id, author, holder, field_prefix + "local_id"), [], False
     if not contact_ok:
@@ -197,47 +199,19 @@ def get_activity(request: Request, user: Any) -> Response:
 
 def list_activities(request: Request, user: Any) -> dict[str, Any]:
     query: ActivityListQuery = request.params
-    org_id, reviewer = request.caller.org_id, user.role in REVIEWER_ROLES
+    reviewer = user.role in REVIEWER_ROLES
     if query.include_deleted and not reviewer:
         raise Forbidden("Only a coordinator or admin may list deleted activities.")
     if not reviewer and query.user_id not in (None, user.id):
         raise Forbidden("You may list only your own activities.")
     check_date_range(query.from_, query.to)
-    user_id = query.user_id or (None if reviewer else user.id)
-    item = repo.ActivityItem
-    index: GlobalSecondaryIndex[repo.ActivityItem]
-    if user_id:
-        index, partition, used = item.by_user, keys.activities_of_user(org_id, user_id), "user"
-    elif query.contact_id:
-        index, partition, used = item.by_contact, keys.activities_of_contact(org_id, query.contact_id), "contact"
-    elif query.status:
-        index, partition, used = item.by_status, keys.activities_by_status(org_id, query.status), "status"
-    else:
-        index, partition, used = item.by_organization, keys.activities_of_org(org_id), "organization"
-    filters: list[Condition] = []
-    if query.contact_id and used != "contact":
-        filters.append(item.contact_id == query.contact_id)
-    if query.status and used != "status":
-        filters.append(item.status == query.status)
-    if query.activity_type:
-        filters.append(item.activity_type == query.activity_type)
-    if query.from_:
-        filters.append(item.local_date >= query.from_)
-    if query.to:
-        filters.append(item.local_date <= query.to)
-    if not query.include_deleted:
-        filters.append(item.deleted_at.does_not_exist())
-    condition: Condition | None = None
-    for part in filters:
-        condition = part if condition is None else condition & part
-    name = index.Meta.index_name
-    # activity_date is UTC: widen the key range by a day each side, the filter on local_date is exact.
-    date_from = rules.local_day_window(query.from_, 1)[0] if query.from_ else None
-    date_to = rules.local_day_window(query.to, 1)[1] if query.to else None
-    dates = repo.by_date(date_from, date_to)
-    start = decode_cursor(query.cursor, ("pk", "sk", f"{name}pk", f"{name}sk"), (f"{name}pk", partition), (f"{name}sk", dates))
-    found = repo.query(index, partition, dates, condition, query.limit, start)
-    items, cursor = collect(found, query.limit, lambda it: cursor_key(it, name))
+    items, cursor = repo.listing(
+        request.caller.org_id, user_id=query.user_id or (None if reviewer else user.id), contact_id=query.contact_id, status=query.status,
+        activity_type=query.activity_type, local_from=query.from_, local_to=query.to,
+        # activity_date is UTC: widen the key range by a day each side, the filter on local_date is exact.
+        date_from=rules.local_day_window(query.from_, 1)[0] if query.from_ else None, date_to=rules.local_day_window(query.to, 1)[1] if query.to else None,
+        include_deleted=query.include_deleted, limit=query.limit, cursor=query.cursor,
+    )  # fmt: skip
     return {"items": [activity_dto(it) for it in items], "next_cursor": cursor}
 
 
@@ -262,10 +236,14 @@ def _save(new: dict[str, Any], old: dict[str, Any], *, extra: Any = None, org: O
 
 
 def _organization(org_id: str) -> OrganizationItem:
-    found = get_many([(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)])
-    if not found:
+    org = _organization_or_none(org_id)
+    if org is None:
         raise NotFound("organization")
-    return next(iter(found.values()))
+    return org
+
+
+def _organization_or_none(org_id: str) -> OrganizationItem | None:
+    return get_many([(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)]).get((keys.org_pk(org_id), keys.ORG_SK))
 
 
 def _check_version(sent: int | None, item: repo.ActivityItem) -> None:
@@ -401,10 +379,11 @@ def sync_activities(request: Request, user: Any) -> dict[str, Any]:
     org_id = request.caller.org_id
     known = _known_local_ids(org_id, [raw["local_id"] for raw in items if isinstance(raw, dict) and isinstance(raw.get("local_id"), str) and raw["local_id"]])
     results: list[dict[str, Any]] = []
+    org: OrganizationItem | None = None  # read once, for the first item that is created
     for index, raw in enumerate(items):
         local_id = raw.get("local_id") if isinstance(raw, dict) else None
         try:
-            activity = parse(ActivityCreate, raw, prefix=f"items.{index}.")
+            activity = validated("activity:ActivityCreate", raw, prefix=f"items.{index}.")
             if not activity.local_id:
                 raise ValidationFailed("A synced activity needs its local_id.", [rules.detail(f"items.{index}.local_id", "local_id_required_for_sync", "every synced item needs a local_id")])
             if activity.local_id in known:  # a replay: the stored record, unchanged, to whoever wrote it
@@ -412,7 +391,8 @@ def sync_activities(request: Request, user: Any) -> dict[str, Any]:
                     raise _local_id_taken(f"items.{index}.local_id")
                 results.append({"local_id": local_id, "outcome": "existing", "activity": activity_dto(known[activity.local_id]), "warnings": []})
                 continue
-            item, warnings, created = register(org_id, user, activity, field_prefix=f"items.{index}.")
+            org = org or _organization_or_none(org_id)
+            item, warnings, created = register(org_id, user, activity, field_prefix=f"items.{index}.", org=org, local_id_read=True)
             known[activity.local_id] = item
             results.append({"local_id": local_id, "outcome": "created" if created else "existing", "activity": activity_dto(item), "warnings": warnings})
         except DomainError as error:
@@ -426,10 +406,11 @@ def bulk_register(request: Request, user: Any) -> Response:
         raise rule_violation("user_ids", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for others.", status=403)
     if len(body.user_ids) > BULK_MAX_USERS:
         raise PayloadTooLarge(f"A bulk registration names at most {BULK_MAX_USERS} users.")
-    activity = parse(BulkActivity, body.activity, prefix="activity.")
+    activity = validated("activity:BulkActivity", body.activity, prefix="activity.")
     org_id = request.caller.org_id
     wanted = [(UserItem, keys.user_pk(org_id, uid), keys.PROFILE_SK) for uid in dict.fromkeys(body.user_ids) if isinstance(uid, str) and uid]
     members = {key[0] for key, found in get_many(wanted).items() if users.is_profile(found)}  # not a re-created account's link
+    org = _organization_or_none(org_id) if members else None  # read once for every create
     results, seen = [], set()
     for user_id in body.user_ids:
         try:
@@ -438,7 +419,7 @@ def bulk_register(request: Request, user: Any) -> Response:
             seen.add(user_id)
             if keys.user_pk(org_id, user_id) not in members:
                 raise NotFound("user")
-            item, warnings, _ = register(org_id, user, activity, user_id=user_id, bulk=True)
+            item, warnings, _ = register(org_id, user, activity, user_id=user_id, bulk=True, org=org)
             results.append({"user_id": user_id, "outcome": "created", "activity": activity_dto(item), "warnings": warnings})
         except DomainError as error:
             results.append({"user_id": user_id, "outcome": "rejected", "error": _rejection(error)})

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from activity_tracker import keys
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import new_id, now_iso
+from activity_tracker.dto import contact_dto
 from activity_tracker.errors import NotFound, ValidationFailed
-from activity_tracker.models.contact import ContactCreate, ContactListQuery, contact_dto
 from activity_tracker.pagination import collect, cursor_key, decode_cursor
 from activity_tracker.repository import contacts as repo
+
+if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of GET's cold start)
+    from activity_tracker.models.contact import ContactCreate, ContactListQuery
 
 
 def create_contact(request: Request, user: Any) -> Response:

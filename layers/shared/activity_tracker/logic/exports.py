@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request, Response, logger
 from activity_tracker.clock import iso, new_id, now
+from activity_tracker.dto import export_dto
 from activity_tracker.errors import NotFound, RateLimited, ValidationFailed
-from activity_tracker.models.export import MAX_PERIOD_DAYS, ExportCreate, ExportListQuery, export_dto
 from activity_tracker.pagination import collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import exports as repo
-from activity_tracker.rules.exports import ONE_AT_A_TIME_RETRY_SECONDS, RETENTION, STALE_RUNNING, seconds_to_next_day, settled
+from activity_tracker.repository.table import records
+from activity_tracker.rules.exports import MAX_PERIOD_DAYS, ONE_AT_A_TIME_RETRY_SECONDS, RETENTION, STALE_RUNNING, seconds_to_next_day, settled
 from activity_tracker.settings import get_settings
 from activity_tracker.vocabulary import REVIEWER_ROLES
+
+if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of GET's cold start)
+    from activity_tracker.models.export import ExportCreate, ExportListQuery
 
 URL_SECONDS = 15 * 60
 
@@ -87,10 +91,7 @@ def list_exports(request: Request, user: Any) -> dict[str, Any]:
     query: ExportListQuery = request.params
     partition = keys.exports_of_org(request.caller.org_id)
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition))
-    found = repo.ExportItem.by_organization.query(
-        partition, scan_index_forward=False, limit=query.limit, page_size=query.limit,
-        last_evaluated_key=start_key(start),
-    )  # fmt: skip
+    found = records(repo.ExportItem.by_organization, partition, scan_index_forward=False, page_size=query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [_shown(it) for it in items], "next_cursor": cursor}
 
@@ -102,9 +103,7 @@ def get_export(request: Request, user: Any) -> dict[str, Any]:
         raise NotFound("export")
     shown = _shown(item)
     if shown["status"] == "done" and item.s3_key:
-        import boto3
-
-        url = boto3.client("s3").generate_presigned_url("get_object", Params={"Bucket": get_settings().exports_bucket, "Key": item.s3_key}, ExpiresIn=URL_SECONDS)
+        url = repo.download_url(item.s3_key, URL_SECONDS)
         _log_link(item, user, url)
         shown = _shown(item, url)
     return shown

@@ -4,7 +4,7 @@ platform). Every write touching a class and a user activity is one transaction."
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -12,28 +12,17 @@ from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import iso, new_id, now, now_iso
+from activity_tracker.dto import class_dto, task_dto, user_activity_dto, user_dto
 from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed, rule_violation
-from activity_tracker.models.base import check_date_range
-from activity_tracker.models.learning import (
-    AttachTask,
-    ClassCreate,
-    ClassListQuery,
-    PageQuery,
-    TaskCreate,
-    TaskListQuery,
-    UserActivityListQuery,
-    UserAdminPatch,
-    class_dto,
-    task_dto,
-    user_activity_dto,
-)
-from activity_tracker.models.user import user_dto
-from activity_tracker.pagination import SortRange, collect, cursor_key, decode_cursor, start_key
+from activity_tracker.pagination import SortRange, check_date_range, collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import learning as repo
 from activity_tracker.repository import users
 from activity_tracker.repository.learning import ClassItem, TaskItem, UserActivityItem
-from activity_tracker.repository.table import CONFLICT_ATTEMPTS, met_a_transaction, transaction, wait_before_retry
+from activity_tracker.repository.table import CONFLICT_ATTEMPTS, met_a_transaction, records, transaction, wait_before_retry
 from activity_tracker.vocabulary import CONTENT_ROLES, USER_LISTING_ROLES
+
+if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of the cold start of routes without one)
+    from activity_tracker.models.learning import AttachTask, ClassCreate, ClassListQuery, PageQuery, TaskCreate, TaskListQuery, UserActivityListQuery, UserAdminPatch
 
 OPEN_STATUSES = ("pending", "scheduled")
 HELD_STATUSES = ("scheduled", "completed")  # a class that took place: confirmed (and its time has come) or completed
@@ -50,7 +39,7 @@ def list_users(request: Request, user: Any) -> dict[str, Any]:
     query: PageQuery = request.params
     partition = keys.users_of_org(request.caller.org_id)
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi1pk", "gsi1sk"), ("gsi1pk", partition))
-    found = users.UserItem.by_organization.query(partition, limit=query.limit, page_size=query.limit, last_evaluated_key=start_key(start))
+    found = records(users.UserItem.by_organization, partition, page_size=query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi1"))
     return {"items": [user_dto(it) for it in items], "next_cursor": cursor}
 
@@ -94,9 +83,7 @@ def list_tasks(request: Request, user: Any) -> dict[str, Any]:
     if query.difficulty:
         part = TaskItem.difficulty == query.difficulty
         condition = part if condition is None else condition & part
-    found = TaskItem.by_organization.query(
-        partition, filter_condition=condition, scan_index_forward=False, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start)
-    )
+    found = records(TaskItem.by_organization, partition, filter_condition=condition, scan_index_forward=False, page_size=100 if condition is not None else query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [task_dto(it, with_answer=user.role in CONTENT_ROLES) for it in items], "next_cursor": cursor}
 
@@ -161,9 +148,7 @@ def list_classes(request: Request, user: Any) -> dict[str, Any]:
     scheduled = SortRange(low=query.from_, high=query.to + "~" if query.to else None)  # `scheduled_at#id`, UTC days
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition), ("gsi2sk", scheduled))
     condition = ClassItem.status == query.status if query.status else None
-    found = ClassItem.by_organization.query(
-        partition, scheduled.condition(ClassItem.gsi2sk), filter_condition=condition, limit=query.limit, page_size=100 if condition is not None else query.limit, last_evaluated_key=start_key(start)
-    )
+    found = records(ClassItem.by_organization, partition, scheduled.condition(ClassItem.gsi2sk), filter_condition=condition, page_size=100 if condition is not None else query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [class_dto(it) for it in items], "next_cursor": cursor}
 
@@ -299,7 +284,7 @@ def list_user_activities(request: Request, user: Any) -> dict[str, Any]:
         if value is not None:
             part = attribute == value
             condition = part if condition is None else condition & part
-    found = UserActivityItem.query(partition, prefix.condition(UserActivityItem.sk), filter_condition=condition, limit=query.limit, page_size=100, last_evaluated_key=start_key(start))
+    found = records(UserActivityItem, partition, prefix.condition(UserActivityItem.sk), filter_condition=condition, page_size=100 if condition is not None else query.limit, start=start_key(start))
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, None))
     return {"items": [user_activity_dto(it) for it in items], "next_cursor": cursor}
 

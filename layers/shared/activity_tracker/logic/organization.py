@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from activity_tracker.access import require_role
 from activity_tracker.api import Request
+from activity_tracker.dto import organization_dto
 from activity_tracker.errors import NotFound
-from activity_tracker.models.organization import OrganizationPatch, organization_dto
 from activity_tracker.repository import organizations as repo
+
+if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of GET's cold start)
+    from activity_tracker.models.organization import OrganizationPatch
 
 
 def _organization(request: Request) -> Any:

@@ -4,28 +4,28 @@ BatchGetItem of twelve counter items; never a Scan or a Query over activities)."
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request
-from activity_tracker.models.stats import StatsQuery
-from activity_tracker.repository.table import TABLE_NAME, connection
+from activity_tracker.repository.table import TABLE_NAME, connection, plain_item
 from activity_tracker.stream.deltas import stats_sk
 from activity_tracker.vocabulary import REVIEWER_ROLES
 
+if TYPE_CHECKING:  # request models load with the request that needs them
+    from activity_tracker.models.stats import StatsQuery
+
 
 def _months(pk: str, year: int) -> dict[str, dict[str, Any]]:
-    from activity_tracker.stream.images import deserialize
-
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     request: dict[str, Any] = {TABLE_NAME: {"Keys": [{"pk": {"S": pk}, "sk": {"S": stats_sk(m)}} for m in months], "ConsistentRead": True}}
     found: dict[str, dict[str, Any]] = {}
     while request:
         response = connection().client.batch_get_item(RequestItems=request)
         for raw in response.get("Responses", {}).get(TABLE_NAME, []):
-            item = deserialize(raw) or {}
+            item = plain_item(raw) or {}
             found[item["sk"].split("#", 1)[1]] = item
         request = response.get("UnprocessedKeys") or {}
     return {month: found.get(month, {}) for month in months}

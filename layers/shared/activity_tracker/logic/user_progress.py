@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from activity_tracker.api import Request
+from activity_tracker.dto import progress_dto
 from activity_tracker.errors import rule_violation
 from activity_tracker.limits import ITEM_MAX_BYTES, item_size
-from activity_tracker.models.user_progress import ProgressDeleteQuery, ProgressListQuery, progress_dto
 from activity_tracker.repository import user_progress as repo
+
+if TYPE_CHECKING:  # request models load with the request that needs them
+    from activity_tracker.models.user_progress import ProgressDeleteQuery, ProgressListQuery
 
 
 def list_rows(request: Request, user: Any) -> dict[str, Any]:
@@ -16,8 +19,7 @@ def list_rows(request: Request, user: Any) -> dict[str, Any]:
     org_id, user_id = request.caller.org_id, user.id
     if query.item_id is not None:
         item = repo.get(org_id, user_id, query.progress_type, query.item_id.strip())
-        rows = [item] if item is not None and query.page == 1 else []
-        return {"rows": [progress_dto(row) for row in rows], "count": 1 if item is not None else 0}
+        return {"rows": [progress_dto(item)] if item is not None and query.page == 1 else [], "count": 1 if item is not None else 0}
     rows, count = repo.page(org_id, user_id, query.progress_type, query.limit, query.page)
     return {"rows": [progress_dto(row) for row in rows], "count": count}
 

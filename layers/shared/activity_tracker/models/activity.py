@@ -8,15 +8,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, SkipValidation, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
+from activity_tracker.dto import activity_dto as activity_dto  # re-exported: the DTOs live in activity_tracker.dto
 from activity_tracker.models.base import Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel, Timestamp, absent
 from activity_tracker.vocabulary import ACTIVITY_TYPES, ActivityType
 
-ACTIVITY_FIELDS = (
-    "id", "organization_id", "user_id", "registered_by_user_id", "activity_date", "duration_minutes", "activity_type", "summary",
-    "contact_id", "is_group_activity", "participant_count", "is_proxy_registration", "is_bulk_registration", "status",
-    "reviewed_by_user_id", "reviewed_at", "rejection_reason", "duplicate_of_activity_id", "calendar_event_uid",
-    "has_home_visit_report", "bufdir_eligible", "bufdir_excluded", "local_id", "created_at", "updated_at", "deleted_at", "version",
-)  # fmt: skip
 REVIEW_FIELDS = frozenset({"status", "reviewed_by_user_id", "reviewed_at", "rejection_reason"})
 SERVER_OWNED = frozenset(
     {"id", "organization_id", "registered_by_user_id", "duplicate_of_activity_id", "has_home_visit_report", "bufdir_eligible",
@@ -264,11 +259,3 @@ class BulkResults(ResponseModel):
     """`POST /api/activities/bulk`: one result per `user_ids` entry, in request order."""
 
     results: list[Annotated[BulkCreatedItem | BulkRejectedItem, Field(discriminator="outcome")]]
-
-
-def activity_dto(item: Any) -> dict[str, Any]:
-    out = {name: getattr(item, name) for name in ACTIVITY_FIELDS}
-    for name in ("duration_minutes", "participant_count", "version"):
-        if out[name] is not None:
-            out[name] = int(out[name])
-    return out

@@ -9,6 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from activity_tracker.errors import ValidationFailed
 from activity_tracker.keys import SAFE_ID, SAFE_ID_MAX_BYTES, SAFE_ID_RULE, is_safe_id
+from activity_tracker.pagination import check_date_range as check_date_range  # re-exported: it lives where the lists read it without pydantic
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,16 +52,10 @@ IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
-def check_date_range(first: str | None, last: str | None) -> None:
-    """400 `date_range_valid` when a list's `from` is after its `to` (both inclusive)."""
-    if first and last and first > last:
-        raise ValidationFailed("The request is not valid.", [{"field": "query.from", "rule": "date_range_valid", "message": "from must not be after to"}])
-
-
 class RequestModel(BaseModel):
     """A request body: unknown fields are refused and JSON types are not coerced."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)  # built on first use: a cold start builds only the model it validates
     # Fields the server owns: a client that sends one gets rule `server_owned_field`, or the rule
     # named for that field in `server_owned_rules`.
     server_owned: ClassVar[frozenset[str]] = frozenset()
@@ -70,7 +65,7 @@ class RequestModel(BaseModel):
 class QueryModel(BaseModel):
     """A query string: every value arrives as a string, so numbers and booleans are parsed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ResponseModel(BaseModel):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
+from activity_tracker.dto import contact_dto as contact_dto  # re-exported: the DTOs live in activity_tracker.dto
 from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel, Timestamp
-
-CONTACT_FIELDS = ("id", "organization_id", "name", "notes", "created_by_user_id", "created_at", "updated_at")
 
 
 class ContactCreate(RequestModel):
@@ -37,7 +34,3 @@ class ContactOut(ResponseModel):
 
 class ContactPage(Page[ContactOut]):
     """A page of the organization's contacts, by name (case-insensitive)."""
-
-
-def contact_dto(item: Any) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in CONTACT_FIELDS}

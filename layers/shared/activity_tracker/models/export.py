@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
+from activity_tracker.dto import export_dto as export_dto  # re-exported: the DTOs live in activity_tracker.dto
 from activity_tracker.models.base import Page, QueryModel, RequestModel, ResponseModel, Timestamp, absent
+from activity_tracker.rules.exports import MAX_PERIOD_DAYS as MAX_PERIOD_DAYS
 from activity_tracker.vocabulary import BufdirCategory
-
-EXPORT_FIELDS = ("id", "organization_id", "status", "period_start", "period_end", "format", "row_count", "summary", "error", "requested_by_user_id", "scheduled", "created_at", "updated_at", "finished_at")  # fmt: skip
-MAX_PERIOD_DAYS = 366
 
 
 class ExportCreate(RequestModel):
@@ -75,11 +74,3 @@ class ExportOut(ResponseModel):
 
 class ExportPage(Page[ExportOut]):
     """A page of the organization's exports, newest first (scheduled ones too); no `url` here."""
-
-
-def export_dto(item: Any, url: str | None = None) -> dict[str, Any]:
-    out = {name: getattr(item, name) for name in EXPORT_FIELDS}
-    out["row_count"] = int(out["row_count"]) if out["row_count"] is not None else None
-    if url:
-        out["url"] = url
-    return out

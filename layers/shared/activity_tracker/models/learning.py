@@ -3,15 +3,14 @@ and user activities."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
+from activity_tracker.dto import class_dto as class_dto  # re-exported: the DTOs live in activity_tracker.dto
+from activity_tracker.dto import task_dto as task_dto
+from activity_tracker.dto import user_activity_dto as user_activity_dto
 from activity_tracker.models.base import Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel, Timestamp
-
-TASK_FIELDS = ("id", "organization_id", "title", "content", "answer", "description", "type", "difficulty", "created_by_user_id", "created_at", "updated_at")
-CLASS_FIELDS = ("id", "organization_id", "host_id", "class_type", "max_participants", "current_participants", "participant_ids", "status", "scheduled_at", "title", "task_ids", "created_at", "updated_at")  # fmt: skip
-USER_ACTIVITY_FIELDS = ("id", "user_id", "task_id", "class_id", "role", "completed", "created_at", "updated_at")
 
 
 class UserAdminPatch(RequestModel):
@@ -132,22 +131,3 @@ class UserActivityOut(ResponseModel):
 
 class UserActivityPage(Page[UserActivityOut]):
     """A page of the caller's user activities."""
-
-
-def task_dto(item: Any, *, with_answer: bool) -> dict[str, Any]:
-    out = {name: getattr(item, name) for name in TASK_FIELDS}
-    if not with_answer:
-        out["answer"] = None
-    return out
-
-
-def class_dto(item: Any) -> dict[str, Any]:
-    out = {name: getattr(item, name) for name in CLASS_FIELDS}
-    out["participant_ids"] = sorted(out["participant_ids"] or [])
-    out["task_ids"] = sorted(out["task_ids"] or [])
-    out["max_participants"], out["current_participants"] = int(out["max_participants"]), int(out["current_participants"])
-    return out
-
-
-def user_activity_dto(item: Any) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in USER_ACTIVITY_FIELDS}

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from activity_tracker.dto import organization_dto as organization_dto  # re-exported: the DTOs live in activity_tracker.dto
 from activity_tracker.models.base import RequestModel, ResponseModel
 from activity_tracker.vocabulary import ActivityType, BufdirCategory
-
-ORGANIZATION_FIELDS = ("id", "name", "timezone", "is_test_organization", "activity_type_categories")
 
 
 class OrganizationPatch(RequestModel):
@@ -52,7 +49,3 @@ def is_iana_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
-
-
-def organization_dto(org: Any) -> dict[str, Any]:
-    return {name: getattr(org, name) for name in ORGANIZATION_FIELDS}

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from activity_tracker.dto import user_dto as user_dto  # re-exported: the DTOs live in activity_tracker.dto
 from activity_tracker.models.base import Page, RequestModel, ResponseModel, Timestamp
 from activity_tracker.vocabulary import Newsletter, Nivel, Role
 
 IMAGE_URL_MAX_LENGTH = 2048
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-USER_FIELDS = ("id", "email", "name", "image", "localidad", "telefono", "nivel", "active", "newsletter", "total_classes", "role", "organization_id", "created_at", "updated_at")
 
 
 class MePatch(RequestModel):
@@ -75,9 +72,3 @@ class UserOut(ResponseModel):
 
 class UserPage(Page[UserOut]):
     """A page of the organization's users, in the order they first signed in."""
-
-
-def user_dto(user: Any) -> dict[str, Any]:
-    out = {name: getattr(user, name) for name in USER_FIELDS}
-    out["total_classes"] = int(out["total_classes"] or 0)
-    return out

@@ -8,6 +8,7 @@ from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from activity_tracker import keys
+from activity_tracker.dto import progress_dto as progress_dto  # re-exported: the DTOs live in activity_tracker.dto
 from activity_tracker.limits import SORT_KEY_MAX_BYTES, storable_number, utf8_size
 from activity_tracker.models.base import QueryModel, RequestModel, ResponseModel, Timestamp
 from activity_tracker.vocabulary import ProgressType
@@ -114,22 +115,3 @@ class DeletedCount(ResponseModel):
     """How many rows were deleted: 0 or 1."""
 
     deletedCount: int
-
-
-def progress_dto(item: Any) -> dict[str, Any]:
-    score = item.score
-    if isinstance(score, float) and score.is_integer():
-        score = int(score)
-    return {
-        "id": item.id,
-        "progress_type": item.progress_type,
-        "item_id": item.item_id,
-        "value": item.value,
-        "score": score,
-        "metadata": item.progress_metadata,
-        "organizationId": item.organization_id,
-        "campusId": item.campus_id,
-        "userId": item.user_id,
-        "createdAt": item.created_at,
-        "updatedAt": item.updated_at,
-    }

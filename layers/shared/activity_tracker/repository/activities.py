@@ -6,20 +6,26 @@ the duplicate check, statistics months and exports all use it, so none of them n
 organization's time zone again. Listings come from indexes (see docs/data-model.md):
 GSI1 by user, GSI2 by organization, GSI3 by contact, GSI4 by status, all sorted by
 `activity_date#id` (activity_date is ISO 8601 UTC with Z, so the sort is chronological).
+GSI1, GSI3 and GSI4 hold live activities only: a soft-deleted activity leaves them (its keys there
+are removed) and moves to its own GSI2 partition, so a list of live activities reads exactly its
+page, with no filter to skip deleted ones.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
-from activity_tracker.pagination import SortRange, start_key
-from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, query_items, transaction
+from activity_tracker.pagination import SortRange, decode_cursor, encode_cursor, start_key
+from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4, TableItem, plain, query_items, records, transaction
 
 ENTITY = "ACTIVITY"
 
@@ -55,14 +61,14 @@ class ActivityItem(TableItem):
     deleted_at = UnicodeAttribute(null=True)
     version = NumberAttribute(default=1)
 
-    gsi1pk = UnicodeAttribute()  # keys.activities_of_user
-    gsi1sk = UnicodeAttribute()  # keys.activity_by_date
-    gsi2pk = UnicodeAttribute()  # keys.activities_of_org
+    gsi1pk = UnicodeAttribute(null=True)  # keys.activities_of_user, while live
+    gsi1sk = UnicodeAttribute(null=True)  # keys.activity_by_date
+    gsi2pk = UnicodeAttribute()  # keys.activities_of_org, or keys.deleted_activities_of_org once deleted
     gsi2sk = UnicodeAttribute()
-    gsi3pk = UnicodeAttribute(null=True)  # keys.activities_of_contact, when contact_id is set
+    gsi3pk = UnicodeAttribute(null=True)  # keys.activities_of_contact, while live and with a contact
     gsi3sk = UnicodeAttribute(null=True)
-    gsi4pk = UnicodeAttribute()  # keys.activities_by_status
-    gsi4sk = UnicodeAttribute()
+    gsi4pk = UnicodeAttribute(null=True)  # keys.activities_by_status, while live
+    gsi4sk = UnicodeAttribute(null=True)
     gsi5pk = UnicodeAttribute(null=True)  # keys.changes_of_user (the owner's), for offline sync
     gsi5sk = UnicodeAttribute(null=True)  # keys.change_sk: stamped by every write
 
@@ -94,15 +100,21 @@ class HomeVisitReportItem(TableItem):
 
 
 def build(state: dict[str, Any]) -> ActivityItem:
-    """The item for an activity's full state, with every index key in step with it."""
+    """The item for an activity's full state, with every index key in step with it: a live activity
+    is in GSI1 (its user), GSI2 (its organization), GSI3 (its contact, if any) and GSI4 (its
+    status); a deleted one only in GSI2's partition of deleted activities."""
     org_id, activity_id = state["organization_id"], state["id"]
     by_date = keys.activity_by_date(state["activity_date"], activity_id)
     item = ActivityItem(keys.activity_pk(org_id, activity_id), keys.ACTIVITY_SK, entity=ENTITY, **state)
+    item.gsi2sk = by_date
+    item.gsi5pk, item.gsi5sk = keys.changes_of_user(org_id, state["user_id"]), keys.change_sk(now_iso(), activity_id)  # deleted ones too (tombstones)
+    if state.get("deleted_at"):
+        item.gsi2pk = keys.deleted_activities_of_org(org_id)
+        return item
     item.gsi1pk, item.gsi1sk = keys.activities_of_user(org_id, state["user_id"]), by_date
-    item.gsi2pk, item.gsi2sk = keys.activities_of_org(org_id), by_date
+    item.gsi2pk = keys.activities_of_org(org_id)
     item.gsi3pk, item.gsi3sk = (keys.activities_of_contact(org_id, state["contact_id"]), by_date) if state.get("contact_id") else (None, None)
     item.gsi4pk, item.gsi4sk = keys.activities_by_status(org_id, state["status"]), by_date
-    item.gsi5pk, item.gsi5sk = keys.changes_of_user(org_id, state["user_id"]), keys.change_sk(now_iso(), activity_id)
     return item
 
 
@@ -194,27 +206,83 @@ def by_date(date_from: str | None, date_to: str | None) -> SortRange:
     return SortRange(low=date_from or None, high=date_to + "~" if date_to else None)
 
 
-def query(index: Any, partition: str, dates: SortRange, filters: Any, limit: int, start: dict[str, str] | None) -> Iterator[ActivityItem]:
-    """Newest first from `index` within `dates` (see `by_date`)."""
+def query(index: Any, partition: str, dates: SortRange, filters: Any, limit: int, start: dict[str, str] | None) -> Iterator[SimpleNamespace]:
+    """Newest first from `index` within `dates` (see `by_date`), as records (repository.table.reader):
+    for answers and checks, not for writing back."""
     condition = dates.condition(getattr(ActivityItem, index.Meta.index_name + "sk"))
-    return index.query(
-        partition, condition, filter_condition=filters, scan_index_forward=False, limit=limit,
-        page_size=limit if filters is None else 100, last_evaluated_key=start_key(start),
-    )  # fmt: skip
+    return records(index, partition, condition, filter_condition=filters, scan_index_forward=False, page_size=limit if filters is None else 100, start=start_key(start))
 
 
-def _plain(value: dict[str, Any]) -> Any:
-    """One attribute value as Python, for the scalar types an activity holds."""
-    ((kind, raw),) = value.items()
-    if kind == "S" or kind == "BOOL":
-        return raw
-    if kind == "N":
-        return int(raw) if raw.lstrip("-").isdigit() else float(raw)
-    if kind == "NULL":
-        return None
-    from boto3.dynamodb.types import TypeDeserializer
+def _all(conditions: list[Condition]) -> Condition | None:
+    combined: Condition | None = None
+    for part in conditions:
+        combined = part if combined is None else combined & part
+    return combined
 
-    return TypeDeserializer().deserialize(value)
+
+def listing(
+    org_id: str, *, user_id: str | None, contact_id: str | None, status: str | None, activity_type: str | None, local_from: str | None,
+    local_to: str | None, date_from: str | None, date_to: str | None, include_deleted: bool, limit: int, cursor: str | None,
+) -> tuple[list[SimpleNamespace], str | None]:  # fmt: skip
+    """A page of activities, newest first, and the cursor of the next: from GSI1 by `user_id`, else
+    GSI3 by `contact_id`, else GSI4 by `status`, else GSI2 (the organization); the other criteria as
+    filters (`local_from`/`local_to` on local_date, within the key range `date_from`/`date_to` on
+    activity_date). Without filters the Query reads exactly the page. `include_deleted` merges in
+    the organization's deleted activities (GSI2), all criteria as filters there."""
+    item = ActivityItem
+    index: Any
+    if user_id:
+        index, partition = item.by_user, keys.activities_of_user(org_id, user_id)
+    elif contact_id:
+        index, partition = item.by_contact, keys.activities_of_contact(org_id, contact_id)
+    elif status:
+        index, partition = item.by_status, keys.activities_by_status(org_id, status)
+    else:
+        index, partition = item.by_organization, keys.activities_of_org(org_id)
+    name = index.Meta.index_name
+    criteria: list[Condition] = []
+    if contact_id and name != "gsi3":
+        criteria.append(item.contact_id == contact_id)
+    if status and name != "gsi4":
+        criteria.append(item.status == status)
+    if activity_type:
+        criteria.append(item.activity_type == activity_type)
+    if local_from:
+        criteria.append(item.local_date >= local_from)
+    if local_to:
+        criteria.append(item.local_date <= local_to)
+    dates = by_date(date_from, date_to)
+    # the cursor must lie in the partition and the date range this request reads (pagination.decode_cursor)
+    start = decode_cursor(cursor, ("pk", "sk", f"{name}pk", f"{name}sk"), (f"{name}pk", partition), (f"{name}sk", dates))
+    key_range = dates.condition(getattr(item, name + "sk"))
+    if not include_deleted:
+        # Live activities only: the partition holds no others, except ones deleted before the indexes
+        # held live ones only (docs/data-model.md); the filter skips those and costs nothing else.
+        found: Iterator[SimpleNamespace] = records(
+            index, partition, key_range, filter_condition=_all([*criteria, item.deleted_at.does_not_exist()]), scan_index_forward=False,
+            page_size=100 if criteria else limit, start=start_key(start),
+        )  # fmt: skip
+    else:
+        live = records(index, partition, key_range, filter_condition=_all(criteria), scan_index_forward=False, page_size=100 if criteria else limit, start=start_key(start))
+        deleted_partition = keys.deleted_activities_of_org(org_id)
+        chosen = {"gsi1": lambda: item.user_id == user_id, "gsi3": lambda: item.contact_id == contact_id, "gsi4": lambda: item.status == status}
+        deleted_criteria = [*criteria, *([chosen[name]()] if name in chosen else [])]  # what the index's partition said
+        deleted_start = {"pk": start["pk"], "sk": start["sk"], "gsi2pk": deleted_partition, "gsi2sk": start[f"{name}sk"]} if start else None
+        deleted = records(
+            item.by_organization, deleted_partition, dates.condition(item.gsi2sk), filter_condition=_all(deleted_criteria),
+            scan_index_forward=False, page_size=100 if deleted_criteria else limit, start=start_key(deleted_start),
+        )  # fmt: skip
+        found = heapq.merge(live, deleted, key=lambda it: keys.activity_by_date(it.activity_date, it.id), reverse=True)
+    page: list[SimpleNamespace] = []
+    for record in found:
+        page.append(record)
+        if len(page) == limit:
+            position = keys.activity_by_date(record.activity_date, record.id)
+            return page, encode_cursor({"pk": record.pk, "sk": record.sk, f"{name}pk": partition, f"{name}sk": position})
+    return page, None
+
+
+_plain = plain  # one raw attribute value as Python (repository.table.plain), by the name the export's tests know
 
 
 def projection(attributes: tuple[str, ...]) -> dict[str, Any]:
@@ -253,13 +321,14 @@ def approved_by_date(org_id: str, date_from: str, date_to: str, attributes: tupl
 
 
 def of_organization(org_id: str, attributes: tuple[str, ...], client: Any = None) -> Iterator[dict[str, Any]]:
-    """Every activity of the organization (deleted ones too), as plain dicts of `attributes`, from
-    GSI2 one Query page at a time (the counter recount)."""
-    request: dict[str, Any] = {
-        "IndexName": Gsi2.Meta.index_name,
-        "KeyConditionExpression": "gsi2pk = :partition",
-        "ExpressionAttributeValues": {":partition": {"S": keys.activities_of_org(org_id)}},
-        **projection(attributes),
-    }
-    for item in query_items(request, client):
-        yield {name: _plain(value) for name, value in item.items()}
+    """Every activity of the organization, live and deleted (its two GSI2 partitions), as plain dicts
+    of `attributes`, one Query page at a time (the counter recount)."""
+    for partition in (keys.activities_of_org(org_id), keys.deleted_activities_of_org(org_id)):
+        request: dict[str, Any] = {
+            "IndexName": Gsi2.Meta.index_name,
+            "KeyConditionExpression": "gsi2pk = :partition",
+            "ExpressionAttributeValues": {":partition": {"S": partition}},
+            **projection(attributes),
+        }
+        for item in query_items(request, client):
+            yield {name: plain(value) for name, value in item.items()}

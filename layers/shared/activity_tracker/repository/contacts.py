@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
@@ -11,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
 from activity_tracker.pagination import start_key
-from activity_tracker.repository.table import Gsi2, TableItem
+from activity_tracker.repository.table import Gsi2, TableItem, records
 
 
 class ContactItem(TableItem):
@@ -47,5 +48,6 @@ def get(org_id: str, contact_id: str) -> ContactItem | None:
         return None
 
 
-def query(org_id: str, limit: int, start: dict[str, str] | None) -> Iterator[ContactItem]:
-    return ContactItem.by_organization.query(keys.contacts_of_org(org_id), limit=limit, page_size=limit, last_evaluated_key=start_key(start))
+def query(org_id: str, limit: int, start: dict[str, str] | None) -> Iterator[SimpleNamespace]:
+    """The organization's contacts by name, as records, `limit` a page."""
+    return records(ContactItem.by_organization, keys.contacts_of_org(org_id), page_size=limit, start=start_key(start))

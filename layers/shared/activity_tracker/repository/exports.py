@@ -15,7 +15,8 @@ from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, Upda
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
-from activity_tracker.repository.table import CONFLICT_ATTEMPTS, Gsi2, Gsi4, TableItem, met_a_transaction, transaction, wait_before_retry
+from activity_tracker.repository.table import CONFLICT_ATTEMPTS, Gsi2, Gsi4, TableItem, connection, met_a_transaction, transaction, wait_before_retry
+from activity_tracker.settings import get_settings
 
 UNFINISHED = ("pending", "running")
 
@@ -196,3 +197,16 @@ def get(org_id: str, export_id: str) -> ExportItem | None:
         return ExportItem.get(keys.export_pk(org_id, export_id), keys.EXPORT_SK, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+_s3: Any = None
+
+
+def download_url(s3_key: str, seconds: int) -> str:
+    """A presigned GET of an export's file. One S3 client per container, made on the first done
+    export read from the botocore session the table's client came from (a session of its own would
+    load botocore's endpoint and retry data again; boto3 would add nothing but its import time)."""
+    global _s3
+    if _s3 is None:
+        _s3 = connection().session.create_client("s3")
+    return str(_s3.generate_presigned_url("get_object", Params={"Bucket": get_settings().exports_bucket, "Key": s3_key}, ExpiresIn=seconds))

@@ -3,6 +3,8 @@ its key), listed newest first through LSI1 `PROGRESS#type#createdAt#id` with str
 
 from __future__ import annotations
 
+from itertools import islice
+from types import SimpleNamespace
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
@@ -10,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from activity_tracker import keys
 from activity_tracker.clock import new_id, now_iso
-from activity_tracker.repository.table import Lsi1, TableItem, cancellation_codes, transaction
+from activity_tracker.repository.table import Lsi1, TableItem, cancellation_codes, records, transaction
 
 TABLE = "user_progress"  # its name on devices (offline sync)
 TOMBSTONE_SECONDS = 90 * 86_400  # logic.sync.TOMBSTONE_DAYS: a device older than that resyncs
@@ -89,15 +91,15 @@ def get(org_id: str, user_id: str, progress_type: str, item_id: str) -> Progress
         return None
 
 
-def page(org_id: str, user_id: str, progress_type: str, limit: int, page_number: int) -> tuple[list[ProgressItem], int]:
-    """The `page_number`-th page of `limit` rows, newest first, and the total count."""
+def page(org_id: str, user_id: str, progress_type: str, limit: int, page_number: int) -> tuple[list[SimpleNamespace], int]:
+    """The `page_number`-th page of `limit` rows, newest first (records), and the total count."""
     pk, prefix = keys.user_pk(org_id, user_id), keys.progress_prefix(progress_type)
     condition = ProgressItem.lsi1sk.startswith(prefix)
     count = ProgressItem.by_created.count(pk, condition, consistent_read=True)
     skip = (page_number - 1) * limit
     if skip >= count:
         return [], count
-    rows = list(ProgressItem.by_created.query(pk, condition, scan_index_forward=False, consistent_read=True, limit=skip + limit))
+    rows = list(islice(records(ProgressItem.by_created, pk, condition, scan_index_forward=False, consistent_read=True, page_size=skip + limit), skip + limit))
     return rows[skip : skip + limit], count
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+MAX_PERIOD_DAYS = 366  # an export covers at most this many days (API.md)
 WORKER_TIMEOUT = timedelta(seconds=900)  # template.yaml ExportsWorkerFunction Timeout
 STALE_RUNNING = WORKER_TIMEOUT + timedelta(minutes=1)
 RESERVE_SECONDS = 60.0  # left, when the worker gives up, to abort the upload and write `failed`
