@@ -41,7 +41,7 @@ def main(selected: list[str]) -> int:
     from local.services import LocalServices, create_resources
     from local.template import Stack
 
-    stack = Stack(parameters={"AdminEmails": "bench-admin@bench.example"})
+    stack = Stack(parameters={"AdminEmails": "bench-admin@bench.example", "ExportsDailyQuota": "1000"})  # more exports than a day allows
     for name, value in stack.environment().items():
         os.environ[name] = value
     services = LocalServices()
