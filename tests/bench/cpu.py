@@ -544,7 +544,7 @@ def run(env: BenchEnv) -> str:
         f"Median of {COLD_RUNS} fresh interpreters per route, interleaved with the twin's: the handler module imported as Lambda's init does, then its "
         "first request answered; CPU time of the process from the import on (interpreter start-up excluded, for both), and its peak resident memory "
         "(VmHWM: what Lambda reports as Max Memory Used). The interpreter sees the standard library and the layer's packages only (`python -S`, "
-        "the layer's requirements linked into one directory, as `sam build` lays them out), as on Lambda. Targets: first request ≤ {TARGET_COLD}×, memory ≤ {TARGET_MEMORY}× the bare handler's.\n\n"
+        f"the layer's requirements linked into one directory, as `sam build` lays them out), as on Lambda. Targets: first request ≤ {TARGET_COLD}×, memory ≤ {TARGET_MEMORY}× the bare handler's.\n\n"
         + cold_table
         + "\n\nTwinned routes over a target: "
         + (", ".join(f"`{r.case.route}` (+{r.ours_cpu - (r.twin_cpu or 0):.0f} ms)" for r in cold_over) or "none")
