@@ -71,14 +71,15 @@ def check(ledger: dict[str, Any]) -> dict[str, Any]:
 
     problems: dict[str, list[Any]] = {"lost": [], "doubled": [], "not_deleted": [], "over_capacity": [], "joins_missing": [], "exports_unfinished": [], "server_errors": ledger["server_errors"]}
     stored: dict[str, dict[str, Any]] = {}
-    unacknowledged = 0
+    unacknowledged: list[dict[str, Any]] = []
     for org in ledger["organizations"]:
         by_local_id: Counter[str] = Counter()
         for item in activities.of_organization(org, ("id", "local_id", "deleted_at")):
             stored[item["id"]] = item
             if item.get("local_id"):
                 by_local_id[item["local_id"]] += 1
-                unacknowledged += item["local_id"] not in ledger["activities"]
+                if item["local_id"] not in ledger["activities"]:
+                    unacknowledged.append({"org": org, **{k: item.get(k) for k in ("id", "local_id", "deleted_at")}})
         problems["doubled"] += [local_id for local_id, count in by_local_id.items() if count > 1]
     for acknowledged in ledger["activities"].values():
         if acknowledged["id"] not in stored:
@@ -103,7 +104,7 @@ def check(ledger: dict[str, Any]) -> dict[str, Any]:
         return out
 
     problems["exports_unfinished"] = (wait_for(lambda: not unfinished(), 180) and []) or unfinished()
-    return {"problems": problems, "stored_activities": len(stored), "acknowledged_activities": len(ledger["activities"]), "stored_unacknowledged": unacknowledged}
+    return {"problems": problems, "stored_activities": len(stored), "acknowledged_activities": len(ledger["activities"]), "stored_unacknowledged": len(unacknowledged), "unacknowledged_examples": unacknowledged[:10]}
 
 
 def recount(stack_state: Path, organizations: list[str]) -> dict[str, Any]:
@@ -184,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "users": args.users, "seconds": args.seconds, "requests": sum(statuses.values()), "by_status": dict(sorted(by_status.items())),
         "acknowledged_activities": outcome["acknowledged_activities"], "stored_activities": outcome["stored_activities"],
-        "stored_unacknowledged": outcome["stored_unacknowledged"], "deletes": len(ledger["deleted"]), "joins": len(ledger["joins"]),
+        "stored_unacknowledged": outcome["stored_unacknowledged"], "unacknowledged_examples": outcome["unacknowledged_examples"], "deletes": len(ledger["deleted"]), "joins": len(ledger["joins"]),
         "exports": len(ledger["exports"]), "drain_seconds": round(drain_seconds, 1), "stream": stream, "runner_peak_mb": round(runner_memory),
         "faults": faults, "problems": problems, "wall_seconds": round(time.time() - started),
     }  # fmt: skip
@@ -211,7 +212,7 @@ def write_docs(args: Any, summary: dict[str, Any], rows: list[list[Any]], table:
     lines += [
         f"Requests: {summary['requests']} ({', '.join(f'{s}: {n}' for s, n in summary['by_status'].items())}). "
         f"Activities acknowledged {summary['acknowledged_activities']}, stored {summary['stored_activities']} "
-        f"({summary['stored_unacknowledged']} stored without an acknowledgement, i.e. written but answered 503 and not retried to an answer); "
+        f"({summary['stored_unacknowledged']} stored without an acknowledgement: written, but the client got no 2xx for them, a 503 it did not retry to an answer or a request cut off when the run ended); "
         f"deletes {summary['deletes']}, class joins {summary['joins']}, exports {summary['exports']}. "
         f"The stream drained {summary['drain_seconds']} s after the last request ({summary['stream']['batches']} consumer batches). "
         f"Runner peak memory {summary['runner_peak_mb']} MB.",
