@@ -292,6 +292,9 @@ def projection(attributes: tuple[str, ...]) -> dict[str, Any]:
     return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
 
 
+EXPORT_PAGE_ITEMS = 400  # a page of about 100 KB of rows: what the export holds parsed at once (the same read units as 1 MB pages)
+
+
 def approved_by_date(org_id: str, date_from: str, date_to: str, attributes: tuple[str, ...]) -> Iterator[dict[str, Any]]:
     """The organization's approved activities with `activity_date` in [date_from, date_to] (ISO
     dates), oldest first, as plain dicts of `attributes`, from GSI4 one Query page (at most 1 MB)
@@ -311,6 +314,7 @@ def approved_by_date(org_id: str, date_from: str, date_to: str, attributes: tupl
             "IndexName": Gsi4.Meta.index_name,
             "KeyConditionExpression": "gsi4pk = :partition AND gsi4sk BETWEEN :first AND :last",
             "ExpressionAttributeValues": {":partition": partition, ":first": {"S": prefix}, ":last": {"S": prefix + "~"}},
+            "Limit": EXPORT_PAGE_ITEMS,
             **projection(attributes),
         }
         for item in query_items(request):
