@@ -170,3 +170,19 @@ def make_user(api: Api, org_id: str, role: str = "member", email: str | None = N
     if role != "member":
         users.update_fields(users.get(org_id, who.sub), {"role": role})
     return who
+
+
+def record_aws_calls(monkeypatch: Any) -> list[tuple[str, dict[str, Any], Any]]:
+    """Every botocore call made from now on (until the test ends), as (operation, params, result)."""
+    import botocore.client
+
+    calls: list[tuple[str, dict[str, Any], Any]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        result = original(self, operation, params)
+        calls.append((operation, params, result))
+        return result
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return calls

@@ -4,7 +4,7 @@ import pytest
 
 from local.services import Endpoints
 from local.template import Stack
-from tests.helpers import Api
+from tests.helpers import Api, Person, make_user
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +25,13 @@ def fresh_table(aws: Endpoints, stack: Stack):
     for _, args in stack.tables():
         dynamodb.delete_table(TableName=args["TableName"])
         dynamodb.create_table(**args)
+
+
+@pytest.fixture
+def member(api: Api, org_id: str) -> Person:
+    return make_user(api, org_id)
+
+
+@pytest.fixture
+def coordinator(api: Api, org_id: str) -> Person:
+    return make_user(api, org_id, "coordinator")

@@ -8,20 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.helpers import Api, Person, make_user
+from tests.helpers import Api, Person, make_user, record_aws_calls
 
 URL = "/api/activities"
 DAY = "2026-11-02"
-
-
-@pytest.fixture
-def member(api: Api, org_id: str) -> Person:
-    return make_user(api, org_id)
-
-
-@pytest.fixture
-def coordinator(api: Api, org_id: str) -> Person:
-    return make_user(api, org_id, "coordinator")
 
 
 @pytest.fixture
@@ -333,18 +323,10 @@ def test_an_activity_date_past_the_calendar_is_400(api: Api, member: Person, act
 
 
 def test_lists_are_served_by_queries_never_scans(api: Api, member: Person, coordinator: Person, monkeypatch):
-    import botocore.client
-
-    operations: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation, params):
-        operations.append(operation)
-        return original(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    calls = record_aws_calls(monkeypatch)
     for who, query in [(member, ""), (coordinator, ""), (coordinator, "?status=flagged"), (coordinator, f"?contact_id=c&user_id={member.sub}"), (coordinator, "?contact_id=c")]:
         assert api.call("GET", URL + query, who).status == 200
+    operations = [operation for operation, _, _ in calls]
     assert "Scan" not in operations and operations.count("Query") == 5
 
 

@@ -7,22 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-from tests.helpers import Api, Person, make_user
+from tests.helpers import Api, Person, make_user, record_aws_calls
 
 URL = "/api/activities"
 LIVE_INDEX_KEYS = ("gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk")
-
-
-@pytest.fixture
-def member(api: Api, org_id: str) -> Person:
-    return make_user(api, org_id)
-
-
-@pytest.fixture
-def coordinator(api: Api, org_id: str) -> Person:
-    return make_user(api, org_id, "coordinator")
 
 
 def _create(api: Api, who: Person, day: int, **fields: Any) -> str:
@@ -68,25 +56,15 @@ def test_a_deleted_activity_leaves_the_live_indexes_and_a_restore_brings_it_back
 
 
 def test_a_page_of_live_activities_reads_exactly_the_page(api: Api, member: Person, monkeypatch):
-    import botocore.client
 
     ids = {day: _create(api, member, day) for day in range(1, 8)}
     for day in (7, 5):  # deleted among the newest: a filter on deleted_at would have to read past them
         assert api.call("DELETE", f"{URL}/{ids[day]}", member).status == 204
-    queries: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation, params):  # type: ignore[no-untyped-def]
-        result = original(self, operation, params)
-        if operation == "Query":
-            queries.append((params, result))
-        return result
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    calls = record_aws_calls(monkeypatch)
     page = api.call("GET", f"{URL}?limit=3", member).body
 
     assert _ids(page) == [ids[6], ids[4], ids[3]] and page["next_cursor"]
-    ((params, result),) = queries
+    ((params, result),) = [(params, result) for operation, params, result in calls if operation == "Query"]
     assert params["Limit"] == 3 and result["ScannedCount"] == result["Count"] == 3
 
 

@@ -4,11 +4,10 @@ the page size (filters read pages of 100 until the page is full)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 
-from tests.helpers import Api, Person, make_user
+from tests.helpers import Api, Person, make_user, record_aws_calls
 from tests.stream_helpers import consume, recorded
 
 
@@ -29,22 +28,12 @@ def _three_of_each(api: Api, admin: Person) -> None:
 
 @pytest.mark.parametrize("path", ["/api/activities", "/api/contacts", "/api/users", "/api/tasks", "/api/classes", "/api/exports", "/api/user-activities"])
 def test_a_list_without_filters_reads_exactly_its_page(api: Api, org_id: str, path: str, monkeypatch):
-    import botocore.client
 
     admin = make_user(api, org_id, "admin")
     _three_of_each(api, admin)
-    queries: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def spy(self, operation, params):  # type: ignore[no-untyped-def]
-        result = original(self, operation, params)
-        if operation == "Query":
-            queries.append((params, result))
-        return result
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    calls = record_aws_calls(monkeypatch)
     page = api.call("GET", f"{path}?limit=2", admin).body
 
     assert len(page["items"]) == 2 and page["next_cursor"]
-    ((params, result),) = queries
+    ((params, result),) = [(params, result) for operation, params, result in calls if operation == "Query"]
     assert params["Limit"] == 2 and result["ScannedCount"] == 2
