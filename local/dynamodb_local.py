@@ -87,6 +87,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _die_with_parent() -> None:
+    """In the child, before Java starts: on Linux, end when the process that started it ends, even
+    when that one is killed outright (no orphaned engines after a killed test run or benchmark)."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class DynamoDBLocal:
     """One in-memory DynamoDB Local process. `-sharedDb`: one database whatever the access key and
     region, so every process of a local stack (runner, `python -m local invoke`, benchmarks) sees
@@ -113,7 +124,7 @@ class DynamoDBLocal:
         # none of the stack's AWS settings: its SDK would send telemetry to the stack's endpoints
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         self._log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(command, cwd=home, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(command, cwd=home, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
