@@ -168,7 +168,7 @@ def make_user(api: Api, org_id: str, role: str = "member", email: str | None = N
     who = Person.new(org_id, email=email)
     assert api.call("GET", "/api/users/me", who).status == 200
     if role != "member":
-        users.update_fields(users.get(org_id, who.sub), {"role": role})
+        users.update_fields(users.get(org_id, who.sub), {"role": role}, actor="tests")
     return who
 
 

@@ -12,8 +12,9 @@ from local.template import Stack
 STREAM_FUNCTION = "StreamConsumerFunction"
 
 
-def recorded(stack: Stack, org_id: str, function_id: str = STREAM_FUNCTION) -> list[dict[str, Any]]:
-    """Every stream record so far about `org_id`'s items that the consumer's filters let through."""
+def recorded(stack: Stack, org_id: str, function_id: str = STREAM_FUNCTION, entities: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Every stream record so far about `org_id`'s items that the consumer's filters let through
+    (only those of item types `entities`, when given)."""
     import boto3
 
     table = stack.physical_name("Table")
@@ -31,7 +32,8 @@ def recorded(stack: Stack, org_id: str, function_id: str = STREAM_FUNCTION) -> l
                 pk = record["dynamodb"]["Keys"]["pk"]["S"]
                 if pk.startswith((f"ORG#{org_id}#", f"ORG#{org_id}")) and pk.split("#")[1] == org_id:
                     shaped = lambda_record(record, arn, dynamodb.meta.region_name)
-                    if any(matches(p, shaped) for p in filters):
+                    image = record["dynamodb"].get("NewImage") or record["dynamodb"].get("OldImage") or {}
+                    if any(matches(p, shaped) for p in filters) and (entities is None or image.get("type", {}).get("S") in entities):
                         out.append(shaped)
             iterator = response.get("NextShardIterator") if records else None
     return out

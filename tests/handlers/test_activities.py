@@ -182,7 +182,7 @@ def test_a_local_id_replays_for_its_owner_and_for_the_coordinator_who_registered
     proxy = create(api, coordinator, user_id=member.sub, local_id="tablet-1").body
     assert create(api, coordinator, local_id="tablet-1").status == 200  # the coordinator replaying their own write
     assert create(api, member, local_id="tablet-1").body["id"] == proxy["id"]  # the owner
-    users.update_fields(users.get(org_id, coordinator.sub), {"role": "member"})  # wrote it, may no longer read it
+    users.update_fields(users.get(org_id, coordinator.sub), {"role": "member"}, actor="tests")  # wrote it, may no longer read it
     demoted = create(api, coordinator, local_id="tablet-1")
     assert demoted.status == 409 and proxy["id"] not in str(demoted.body)
 

@@ -34,7 +34,9 @@ def _history(api: Api, org_id: str) -> tuple[Person, Person]:
 def test_one_delivery_gives_the_counters_recomputed_from_the_items(api: Api, org_id: str):
     _history(api, org_id)
     records = recorded(api.stack, org_id)
-    assert len(records) == 13  # 5 creates, 2 edits, 3 deletes and restores, 3 reviews
+    activities = [r for r in records if r["dynamodb"]["Keys"]["sk"]["S"] == "ACT"]
+    assert len(activities) == 13  # 5 creates, 2 edits, 3 deletes and restores, 3 reviews
+    assert len(records) == 18  # and, for the audit trail, 3 users and the organization created, a role given
     assert consume(api, records) == {"batchItemFailures": []}
     assert counters(org_id) == expected_counters(org_id) != {}
 
@@ -86,7 +88,7 @@ def test_failed_counter_writes_become_batch_item_failures(api: Api, org_id: str,
 
     mentor = make_user(api, org_id)
     api.call("POST", URL, mentor, {"activity_date": "2026-11-02", "activity_type": "meeting"})
-    records = recorded(api.stack, org_id)
+    records = recorded(api.stack, org_id, entities=("ACTIVITY",))
     throttled = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "TransactWriteItems")
 
     real_client = engine.connection().client
@@ -192,7 +194,7 @@ def test_active_users_stay_exact_when_shards_apply_the_same_user_month_concurren
     a, b = make_user(api, org_id), make_user(api, org_id)
     for n, who in enumerate([a, b, a, b, a, b]):
         api.call("POST", URL, who, {"activity_date": f"2026-10-{n + 1:02d}", "activity_type": "meeting"})
-    records = recorded(api.stack, org_id)
+    records = recorded(api.stack, org_id, entities=("ACTIVITY",))
     assert len(records) == 6
     with ThreadPoolExecutor(6) as pool:  # as if each record came from its own shard, all at once
         results = list(pool.map(lambda r: consume(api, [r]), records))

@@ -60,7 +60,7 @@ def test_an_unverified_email_does_not_lock_out_its_owner(api: Api, org_id: str):
 def test_a_recreated_account_takes_over_its_profile_with_role_and_history(api: Api, org_id: str):
     old = Person.new(org_id)
     assert api.call("GET", "/api/users/me", old).status == 200
-    users.update_fields(users.get(org_id, old.sub), {"role": "coordinator", "total_classes": 3})
+    users.update_fields(users.get(org_id, old.sub), {"role": "coordinator", "total_classes": 3}, actor="tests")
     contact = api.call("POST", "/api/contacts", old, {"name": "Kari"}).body
     activity = api.call("POST", "/api/activities", old, {"activity_date": "2026-01-05", "activity_type": "meeting", "contact_id": contact["id"]}).body
 
@@ -80,7 +80,7 @@ def test_a_recreated_account_takes_over_its_profile_with_role_and_history(api: A
 def test_a_recreated_account_of_a_deactivated_user_stays_deactivated(api: Api, org_id: str):
     old = Person.new(org_id)
     api.call("GET", "/api/users/me", old)
-    users.update_fields(users.get(org_id, old.sub), {"active": False})
+    users.update_fields(users.get(org_id, old.sub), {"active": False}, actor="tests")
     reply = api.call("GET", "/api/users/me", Person(org_id, old.email, str(uuid.uuid4())))
     assert (reply.status, reply.error["code"]) == (403, "forbidden")
 
@@ -174,7 +174,7 @@ def test_patch_me_takes_only_an_https_image_url(api: Api, org_id: str):
 def test_inactive_user_gets_403_everywhere(api: Api, org_id: str):
     who = Person.new(org_id)
     api.call("GET", "/api/users/me", who)
-    users.update_fields(users.get(org_id, who.sub), {"active": False})
+    users.update_fields(users.get(org_id, who.sub), {"active": False}, actor="tests")
     for method, path, body in [("GET", "/api/users/me", None), ("GET", "/api/organization", None), ("POST", "/api/user_progress", {"data": {"progress_type": "sign_learned", "item_id": "x"}})]:
         reply = api.call(method, path, who, body)
         assert (reply.status, reply.error["code"]) == (403, "forbidden")

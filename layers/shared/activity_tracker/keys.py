@@ -232,3 +232,25 @@ EXPORT_SLOT_SK = "SLOT"
 
 def export_quota_sk(day: str) -> str:
     return f"DAY#{day}"
+
+
+# --- audit trail (written by the stream consumer, docs/data-model.md)
+def audit_pk(org_id: str, month: str) -> str:
+    """The organization's audit entries of one UTC month (`YYYY-MM`), by `audit_sk`: a month per
+    partition keeps each item collection far below the 10 GB an LSI allows."""
+    return f"ORG#{org_id}#AUDIT#{month}"
+
+
+def audit_prefix(org_id: str) -> str:
+    return f"ORG#{org_id}#AUDIT#"
+
+
+def audit_sk(moment: str, event_id: str) -> str:
+    return f"{moment}#{event_id}"
+
+
+HISTORY_PREFIX = "AUDIT#"  # an activity's own audit entries, beside it: `ORG#o#ACT#id / AUDIT#<moment>#<event id>`
+
+
+def history_sk(moment: str, event_id: str) -> str:
+    return f"{HISTORY_PREFIX}{moment}#{event_id}"

@@ -16,6 +16,7 @@ class Settings:
     exports_bucket: str = "activity-tracker-exports"
     max_body_bytes: int = 256 * 1024
     exports_daily_quota: int = 20  # Bufdir exports an organization's users may request per UTC day (template: ExportsDailyQuota)
+    audit_retention_days: int = 730  # audit entries live this long (TTL), and are shown this far back (template: AuditRetentionDays)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -25,6 +26,7 @@ class Settings:
             admin_emails=frozenset(e.strip().lower() for e in emails.split(",") if e.strip()),
             exports_bucket=os.environ.get("EXPORTS_BUCKET", "activity-tracker-exports"),
             exports_daily_quota=int(os.environ.get("EXPORTS_DAILY_QUOTA") or 20),
+            audit_retention_days=int(os.environ.get("AUDIT_RETENTION_DAYS") or 730),
         )
 
 

@@ -143,7 +143,7 @@ def register(
     state = _new_state(org, author, target, body, bulk=bulk, moment_now=now())
     warnings = _suspected_duplicates(state)
     try:
-        return repo.write(state, None, local_guard=True), warnings, True
+        return repo.write(state, None, actor=author.id, local_guard=True), warnings, True
     except repo.WriteRefused as refused:
         if refused.reason == "local_id":
             holder = repo.guarded_activity_id(repo.LocalIdGuard, keys.local_id_guard(org_id, local_id or ""), keys.LOCAL_ID_SK)
@@ -216,7 +216,7 @@ def list_activities(request: Request, user: Any) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- change
-def _save(new: dict[str, Any], old: dict[str, Any], *, extra: Any = None, org: OrganizationItem | None = None) -> repo.ActivityItem:
+def _save(new: dict[str, Any], old: dict[str, Any], *, actor: str, extra: Any = None, org: OrganizationItem | None = None) -> repo.ActivityItem:
     """Write a change: version and updated_at move, and `bufdir_eligible` is recomputed with the
     organization's mapping as it is now (it may have changed since the last write)."""
     org = org or organizations.get(new["organization_id"])
@@ -226,7 +226,7 @@ def _save(new: dict[str, Any], old: dict[str, Any], *, extra: Any = None, org: O
     new["version"] = int(old["version"]) + 1
     new["updated_at"] = now_iso()
     try:
-        return repo.write(new, old, extra=extra)
+        return repo.write(new, old, actor=actor, extra=extra)
     except repo.WriteRefused as refused:
         if refused.reason == "duplicate":
             raise _duplicate_conflict(new) from None
@@ -292,7 +292,7 @@ def edit_activity(org_id: str, user: Any, item: repo.ActivityItem, patch: Activi
     else:
         moment = rules.ActivityMoment(old["activity_date"], old["local_date"], datetime.fromisoformat(old["activity_date"]))
     rules.validate(new, moment, now() if "activity_date" in changed else moment.utc)
-    return _save(new, old, org=org)
+    return _save(new, old, actor=user.id, org=org)
 
 
 def review_activity(request: Request, user: Any) -> dict[str, Any]:
@@ -311,7 +311,7 @@ def review_activity(request: Request, user: Any) -> dict[str, Any]:
         "reviewed_by_user_id": user.id if reviewed else None, "reviewed_at": now_iso() if reviewed else None,
         "rejection_reason": body.reason.strip() if body.reason and status in ("flagged", "rejected") else None,
     }  # fmt: skip
-    return activity_dto(_save(new, old))
+    return activity_dto(_save(new, old, actor=user.id))
 
 
 def delete_activity(request: Request, user: Any) -> Response:
@@ -326,7 +326,7 @@ def soft_delete(user: Any, item: repo.ActivityItem) -> None:
     if user.role not in REVIEWER_ROLES and item.status == "approved":
         raise Forbidden("An approved activity can be deleted only by a coordinator or admin.")
     old = repo.state_of(item)
-    _save({**old, "deleted_at": now_iso()}, old)
+    _save({**old, "deleted_at": now_iso()}, old, actor=user.id)
 
 
 def restore_activity(request: Request, user: Any) -> dict[str, Any]:
@@ -336,7 +336,7 @@ def restore_activity(request: Request, user: Any) -> dict[str, Any]:
     if not item.deleted_at:
         raise Conflict("The activity is not deleted.")
     old = repo.state_of(item)
-    return activity_dto(_save({**old, "deleted_at": None}, old))
+    return activity_dto(_save({**old, "deleted_at": None}, old, actor=user.id))
 
 
 def create_home_visit_report(request: Request, user: Any) -> Response:
@@ -352,7 +352,7 @@ def create_home_visit_report(request: Request, user: Any) -> Response:
         organization_id=item.organization_id, activity_id=item.id, content=body.content, created_by_user_id=user.id, created_at=now_iso(),
     )  # fmt: skip
     report.id = report.sk.split("#", 1)[1]
-    _save({**old, "has_home_visit_report": True}, old, extra=report)
+    _save({**old, "has_home_visit_report": True}, old, actor=user.id, extra=report)
     fields = ("id", "organization_id", "activity_id", "content", "created_by_user_id", "created_at")
     return Response(201, {name: getattr(report, name) for name in fields})
 

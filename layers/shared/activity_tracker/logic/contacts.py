@@ -27,7 +27,7 @@ def new_contact(org_id: str, user: Any, body: ContactCreate, contact_id: str) ->
     moment = now_iso()
     return repo.create(
         {"id": contact_id, "organization_id": org_id, "name": body.name.strip(), "notes": body.notes,
-         "created_by_user_id": user.id, "created_at": moment, "updated_at": moment}
+         "created_by_user_id": user.id, "created_at": moment, "updated_at": moment, "updated_by": user.id}
     )  # fmt: skip
 
 

@@ -103,6 +103,7 @@ def get_export(request: Request, user: Any) -> dict[str, Any]:
         raise NotFound("export")
     shown = _shown(item)
     if shown["status"] == "done" and item.s3_key:
+        repo.record_download(item, user.id)  # the audit trail's download entry (from the stream), before the link exists
         url = repo.download_url(item.s3_key, URL_SECONDS)
         _log_link(item, user, url)
         shown = _shown(item, url)

@@ -54,7 +54,7 @@ def patch_user(request: Request, user: Any) -> dict[str, Any]:
     if target.id == user.id and (changes.get("role", "admin") != "admin" or changes.get("active", True) is False):
         raise rule_violation("role" if "role" in changes else "active", "admin_cannot_demote_self", "An admin cannot demote or deactivate themself.", status=403)
     if changes:
-        users.update_fields(target, changes)
+        users.update_fields(target, changes, actor=user.id)
     return user_dto(target)
 
 

@@ -33,5 +33,5 @@ def patch_organization(request: Request, user: Any) -> dict[str, Any]:
     if "activity_type_categories" in patch.model_fields_set:
         changes["activity_type_categories"] = {**(org.activity_type_categories or {}), **patch.activity_type_categories}
     if changes:
-        repo.update(org, changes)
+        repo.update(org, changes, actor=user.id)
     return organization_dto(org)

@@ -20,5 +20,5 @@ def patch_me(request: Request, user: Any) -> dict[str, Any]:
     patch: MePatch = request.body
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}
     if changes:
-        repo.update_fields(user, changes)
+        repo.update_fields(user, changes, actor=user.id)
     return user_dto(user)

@@ -60,6 +60,7 @@ class ActivityItem(TableItem):
     updated_at = UnicodeAttribute()
     deleted_at = UnicodeAttribute(null=True)
     version = NumberAttribute(default=1)
+    updated_by = UnicodeAttribute(null=True)  # who wrote this state (`write`'s actor): the audit trail's "who"
 
     gsi1pk = UnicodeAttribute(null=True)  # keys.activities_of_user, while live
     gsi1sk = UnicodeAttribute(null=True)  # keys.activity_by_date
@@ -154,14 +155,16 @@ class WriteRefused(Exception):
         self.reason = reason
 
 
-def write(new: dict[str, Any], old: dict[str, Any] | None, *, local_guard: bool = False, extra: Any = None) -> ActivityItem:
+def write(new: dict[str, Any], old: dict[str, Any] | None, *, actor: str, local_guard: bool = False, extra: Any = None) -> ActivityItem:
     """Write an activity's new state in one transaction, with its guards.
 
     `old` None means create (`attribute_not_exists`); otherwise the stored version must still be
     `old["version"]`. The hard-duplicate guard follows the state: released when the activity
     leaves a (user, contact, type, day) slot, claimed when it enters one. Raises WriteRefused
-    with reason `local_id`, `duplicate` or `version`.
+    with reason `local_id`, `duplicate` or `version`. `actor` (the user making the change) is stored
+    as `updated_by`, which the stream's audit trail reads as who made the change.
     """
+    new["updated_by"] = actor
     item = build(new)
     old_guard, new_guard = duplicate_key(old) if old else None, duplicate_key(new)
     parts: list[str] = []

@@ -23,6 +23,7 @@ class ContactItem(TableItem):
     created_by_user_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)  # who made the last change (the audit trail's "who")
     gsi2pk = UnicodeAttribute()
     gsi2sk = UnicodeAttribute()
     gsi5pk = UnicodeAttribute(null=True)  # keys.changes_of_org, for offline sync

@@ -40,6 +40,9 @@ class ExportItem(TableItem):
     finished_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    downloads = NumberAttribute(null=True)  # links handed out (`record_download`): each is a download in the audit trail
+    last_downloaded_by = UnicodeAttribute(null=True)
+    last_downloaded_at = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute()
     gsi2sk = UnicodeAttribute()
     gsi4pk = UnicodeAttribute(null=True)  # keys.UNFINISHED_EXPORTS while pending or running
@@ -197,6 +200,14 @@ def get(org_id: str, export_id: str) -> ExportItem | None:
         return ExportItem.get(keys.export_pk(org_id, export_id), keys.EXPORT_SK, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def record_download(item: ExportItem, user_id: str) -> None:
+    """A download link is about to be handed to `user_id`: one UpdateItem on the export (who, when,
+    a count), whose stream record the audit trail turns into a download entry. Written before the
+    link is signed, so no link goes out unrecorded; `updated_at` stays (the export did not change)."""
+    actions: list[Any] = [ExportItem.downloads.add(1), ExportItem.last_downloaded_by.set(user_id), ExportItem.last_downloaded_at.set(now_iso())]
+    item.update(actions=actions, condition=ExportItem.pk.exists())
 
 
 _s3: Any = None

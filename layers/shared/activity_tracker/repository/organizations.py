@@ -21,13 +21,14 @@ class OrganizationItem(TableItem):
     activity_type_categories = JSONAttribute(default=lambda: dict(DEFAULT_ACTIVITY_TYPE_CATEGORIES))
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)  # who made the last change (the audit trail's "who")
     gsi2pk = UnicodeAttribute(null=True)  # keys.ALL_ORGANIZATIONS
     gsi2sk = UnicodeAttribute(null=True)  # the organization id
     every_organization = Gsi2()
 
 
-def new_organization(org_id: str) -> OrganizationItem:
-    """An organization with the defaults of API.md, created with its first user."""
+def new_organization(org_id: str, created_by: str | None = None) -> OrganizationItem:
+    """An organization with the defaults of API.md, created with its first user (`created_by`)."""
     moment = now_iso()
     return OrganizationItem(
         keys.org_pk(org_id),
@@ -40,6 +41,7 @@ def new_organization(org_id: str) -> OrganizationItem:
         activity_type_categories=dict(DEFAULT_ACTIVITY_TYPE_CATEGORIES),
         created_at=moment,
         updated_at=moment,
+        updated_by=created_by,
         gsi2pk=keys.ALL_ORGANIZATIONS,
         gsi2sk=org_id,
     )
@@ -52,9 +54,9 @@ def get(org_id: str, *, consistent: bool = False) -> OrganizationItem | None:
         return None
 
 
-def update(org: OrganizationItem, changes: dict[str, Any]) -> OrganizationItem:
-    """Apply `changes` in one UpdateItem; returns the item as stored."""
+def update(org: OrganizationItem, changes: dict[str, Any], *, actor: str) -> OrganizationItem:
+    """Apply `changes` in one UpdateItem, `actor` stored as `updated_by`; returns the item as stored."""
     actions = [getattr(OrganizationItem, name).set(value) for name, value in changes.items()]
-    actions.append(OrganizationItem.updated_at.set(now_iso()))
+    actions += [OrganizationItem.updated_at.set(now_iso()), OrganizationItem.updated_by.set(actor)]
     org.update(actions=actions, condition=OrganizationItem.pk.exists())
     return org

@@ -41,6 +41,7 @@ class UserItem(TableItem):
     campus_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)  # who made the last change (the audit trail's "who")
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     by_organization = Gsi1()
@@ -96,6 +97,7 @@ def new_user(org_id: str, user_id: str, email: str, role: str, campus_id: str | 
         campus_id=campus_id,
         created_at=moment,
         updated_at=moment,
+        updated_by=user_id,  # the first sign-in creates the user: their own doing
         gsi1pk=keys.users_of_org(org_id),
         gsi1sk=f"{moment}#{user_id}",
     )
@@ -115,7 +117,7 @@ def create_with_email_guard(user: UserItem, *, create_organization: bool) -> Non
             tx.save(user, condition=UserItem.pk.does_not_exist())
             tx.save(guard, condition=EmailGuard.pk.does_not_exist())
             if create_organization:
-                tx.save(new_organization(user.organization_id), condition=OrganizationItem.pk.does_not_exist())
+                tx.save(new_organization(user.organization_id, created_by=user.id), condition=OrganizationItem.pk.does_not_exist())
     except TransactWriteError as error:
         failed = [*cancellation_codes(error), None, None, None]
         if failed[0] == "ConditionalCheckFailed":
@@ -176,8 +178,9 @@ class Busy(Exception):
     """The sign-in transaction lost a race; trying again from the start can succeed."""
 
 
-def update_fields(user: UserItem, changes: dict[str, Any]) -> UserItem:
+def update_fields(user: UserItem, changes: dict[str, Any], *, actor: str) -> UserItem:
+    """Apply `changes` in one UpdateItem; `actor` (who makes the change) is stored as `updated_by`."""
     actions = [getattr(UserItem, name).set(value) for name, value in changes.items()]
-    actions.append(UserItem.updated_at.set(now_iso()))
+    actions += [UserItem.updated_at.set(now_iso()), UserItem.updated_by.set(actor)]
     user.update(actions=actions, condition=UserItem.pk.exists())
     return user

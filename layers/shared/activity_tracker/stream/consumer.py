@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from activity_tracker.stream import counters, effects
+from activity_tracker.stream import audit, counters, effects
 from activity_tracker.stream.images import change_of
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
@@ -34,7 +34,11 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") or []
-    outcome = counters.apply([change_of(record) for record in records])
+    changes = [change_of(record) for record in records]
+    outcome = counters.apply(changes)
+    unaudited = audit.record(changes)  # the audit trail: idempotent puts keyed by the record (stream/audit.py)
+    if unaudited:
+        logger.warning("audit entries failed", extra={"records": len(unaudited)})
     metrics.add_metric(name="StreamRecords", unit=MetricUnit.Count, value=len(records))
     metrics.add_metric(name="CounterWrites", unit=MetricUnit.Count, value=outcome.counter_writes)
     if outcome.failed:
@@ -47,5 +51,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # A DynamoDB stream's item identifiers are sequence numbers (str); only Kafka's are dicts.
     failed = {cast(str, item["itemIdentifier"]) for item in response.get("batchItemFailures", [])}
     by_event = {r["eventID"]: r["dynamodb"]["SequenceNumber"] for r in records}
-    failed |= {by_event[event_id] for event_id in outcome.failed}
+    failed |= {by_event[event_id] for event_id in [*outcome.failed, *unaudited]}
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in sorted(failed, key=int)]}

@@ -34,6 +34,7 @@ class Change:
     sequence: str
     old: dict[str, Any] | None
     new: dict[str, Any] | None
+    approximate_at: int | None = None  # ApproximateCreationDateTime: when DynamoDB wrote the change (epoch seconds)
 
     @property
     def entity(self) -> str | None:
@@ -63,4 +64,8 @@ def lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[
 
 def change_of(record: dict[str, Any]) -> Change:
     data = record["dynamodb"]
-    return Change(record["eventID"], str(data["SequenceNumber"]), deserialize(data.get("OldImage")), deserialize(data.get("NewImage")))
+    created = data.get("ApproximateCreationDateTime")
+    return Change(
+        record["eventID"], str(data["SequenceNumber"]), deserialize(data.get("OldImage")), deserialize(data.get("NewImage")),
+        int(created) if isinstance(created, (int, float)) else None,
+    )  # fmt: skip
