@@ -185,6 +185,10 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/activities/bulk", REVIEWERS, body=lambda org, who: {"user_ids": [org.new_member().sub], "activity": {"activity_date": "2026-01-12", "activity_type": "group_activity", "participant_count": 4, "is_group_activity": True}}),
     Entry("POST", "/api/activities/{id}/home-visit-report", EVERYONE, make=lambda org, who: org.activity(who, activity_type="home_visit"), body=_fixed({"content": "Went well."})),
     Entry("POST", "/api/activities/{id}/home-visit-report", REVIEWERS, make=lambda org, who: org.activity(who, activity_type="home_visit"), body=_fixed({"content": "Went well."}), owner="member"),
+    # audit trail
+    Entry("GET", "/api/activities/{id}/history", EVERYONE, make=lambda org, who: org.activity(who)),
+    Entry("GET", "/api/activities/{id}/history", REVIEWERS, make=lambda org, who: org.activity(who), owner="member", note="as GET /api/activities/{id}"),
+    Entry("GET", "/api/audit", frozenset({"admin"})),
     # statistics
     Entry("GET", "/api/stats/me", EVERYONE, query="year=2026"),
     Entry("GET", "/api/stats/organization", REVIEWERS, query="year=2026"),

@@ -72,6 +72,19 @@ def decode_cursor(cursor: str | None, key_names: tuple[str, ...], partition: tup
     return key
 
 
+def cursor_partition(cursor: str | None, name: str = "pk") -> str | None:
+    """The partition a cursor names (unchecked: `decode_cursor` checks it), for a list that walks
+    several partitions (the audit trail's months) and must know which one the cursor resumes."""
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    value = key.get(name) if isinstance(key, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def _fits_key(name: str, value: str) -> bool:
     try:
         size = len(value.encode("utf-8"))  # a lone surrogate cannot be a key

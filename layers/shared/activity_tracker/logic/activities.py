@@ -168,6 +168,11 @@ def _load(request: Request, user: Any, *, include_deleted: bool = False) -> repo
     return item
 
 
+def readable_activity(request: Request, user: Any, *, include_deleted: bool = False) -> repo.ActivityItem:
+    """The path's activity if the caller may read it, as `GET /api/activities/{id}` decides (its history too)."""
+    return _load(request, user, include_deleted=include_deleted)
+
+
 def etag(item: repo.ActivityItem) -> str:
     """An activity's entity tag: its version (every change moves it)."""
     return f'"v{int(item.version)}"'
