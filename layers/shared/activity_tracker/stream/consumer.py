@@ -1,7 +1,9 @@
-"""The stream consumer Lambda: counters for a whole batch first (aggregated, exactly once), then
-per-record effects through powertools' BatchProcessor. Failures of either are reported as batch
-item failures, so Lambda retries from the earliest failed record; what was already applied is
-skipped on the retry (markers for counters, idempotence for effects)."""
+"""The stream consumer Lambda: counters for a whole batch first (aggregated, exactly once), the
+audit trail's entries for the batch (idempotent puts keyed by the record, stream/audit.py), then
+per-record effects through powertools' BatchProcessor. Failures of any are reported as batch item
+failures, so Lambda retries from the earliest failed record; what was already applied is skipped
+or rewritten identically on the retry (markers for counters, keys for the trail, idempotence for
+effects)."""
 
 from __future__ import annotations
 
