@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from tests.helpers import Api, Person, make_user
@@ -129,17 +131,22 @@ def test_if_match_guards_contact_patch_and_delete(api: Api, org_id: str):
 
 
 def test_a_conditional_contact_write_is_atomic(api: Api, org_id: str):
-    """The version is a condition of the UpdateItem itself: a write that lands between the read
-    and the write (If-Match checked against the read) still answers 412 and changes nothing."""
+    """If-Match's version is a condition of the UpdateItem itself, not compared with a read: a write
+    that lands after the contact was read still makes a stale If-Match 412, and nothing changes."""
     from activity_tracker.errors import PreconditionFailed
-    from activity_tracker.logic.contacts import _write
+    from activity_tracker.logic.contacts import edit_contact
+    from activity_tracker.models.contact import ContactPatch
     from activity_tracker.repository import contacts as repo
 
     who = make_user(api, org_id)
     contact = api.call("POST", "/api/contacts", who, {"name": "Kari"}).body
-    item = repo.get(org_id, contact["id"])
-    assert item is not None
-    repo.update(repo.get(org_id, contact["id"]), {"name": "Someone else"}, expected_version=None)  # lands after `item` was read
+    read = repo.get(org_id, contact["id"])
+    assert read is not None
+    assert api.call("PATCH", f"/api/contacts/{contact['id']}", who, {"name": "Someone else"}).status == 200  # lands after `read`
+    user = SimpleNamespace(id=who.sub, role="member")
     with pytest.raises(PreconditionFailed):
-        _write(item, {"name": "Mine"}, 1, 1, delete=False)
+        edit_contact(user, read, ContactPatch(name="Mine"), if_match=frozenset({1}))
     assert api.call("GET", f"/api/contacts/{contact['id']}", who).body["name"] == "Someone else"
+    assert api.call("PATCH", f"/api/contacts/{contact['id']}", who, {"name": "x"}, headers={"If-Match": '"bogus"'}).status == 412
+    assert api.call("PATCH", f"/api/contacts/{contact['id']}", who, {"name": "Mine"}, headers={"If-Match": '"v1", "v2"'}).body["version"] == 3
+    assert api.call("DELETE", f"/api/contacts/{contact['id']}", who, headers={"If-Match": "*"}).status == 204

@@ -36,27 +36,50 @@ def if_match(request: Request) -> set[str] | None:
 
 
 def precondition_failed(what: str, current: str | None) -> PreconditionFailed:
-    message = f"current ETag is {current}" if current else "it changed while the request ran"
+    message = f"current ETag is {current}" if current else "read it again for its current ETag"
     return PreconditionFailed(
         f"The {what} changed since you read it (If-Match does not name its ETag).",
         [{"field": "header.If-Match", "rule": "precondition_failed", "message": message}],
     )
 
 
-def check_if_match(request: Request, item: Any, what: str) -> int | None:
-    """412 when `If-Match` names none of `*` and the item's ETag. Returns the version the write
-    that follows must still find (None: no `If-Match`, the write is unconditional on it)."""
+def check_if_match(request: Request, item: Any, what: str) -> None:
+    """412 when `If-Match` names none of `*` and the ETag of `item` as read (activities, read
+    strongly consistent; their write is conditioned on the version read, so a change in between is
+    409 `version_conflict`)."""
     tags = if_match(request)
-    if tags is None:
-        return None
-    if "*" not in tags and etag(item) not in tags:
+    if tags is not None and "*" not in tags and etag(item) not in tags:
         raise precondition_failed(what, etag(item))
-    return version_of(item)
 
 
-def version_condition(attribute: Any, expected: int) -> Any:
-    """A DynamoDB condition that the item still has version `expected` (0: never versioned)."""
-    return attribute.does_not_exist() if expected == 0 else attribute == expected
+def required_versions(request: Request, what: str) -> frozenset[int] | None:
+    """The versions `If-Match` names, which the write must still find (None: no `If-Match`, or `*`).
+    The write is conditioned on them, so the check is atomic: no read in between can go stale. A
+    header naming no ETag of ours can never match: 412 at once."""
+    tags = if_match(request)
+    if tags is None or "*" in tags:
+        return None
+    versions = frozenset(int(tag[2:-1]) for tag in tags if len(tag) > 3 and tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit() and len(tag) < 24)
+    if not versions:
+        raise precondition_failed(what, None)
+    return versions
+
+
+def check_unchanged(item: Any, versions: frozenset[int] | None, what: str) -> None:
+    """For a change that writes nothing (an empty PATCH): 412 when the item as read is at none of
+    the `If-Match` versions."""
+    if versions is not None and version_of(item) not in versions:
+        raise precondition_failed(what, etag(item))
+
+
+def version_condition(attribute: Any, versions: int | frozenset[int]) -> Any:
+    """A DynamoDB condition that the item still has one of `versions` (0: never versioned)."""
+    wanted = sorted({versions} if isinstance(versions, int) else versions)
+    stored = [v for v in wanted if v]
+    condition = attribute.is_in(*stored) if stored else None
+    if 0 in wanted:
+        condition = attribute.does_not_exist() if condition is None else condition | attribute.does_not_exist()
+    return condition
 
 
 def with_etag(body: Any, item: Any, status: int = 200) -> Response:

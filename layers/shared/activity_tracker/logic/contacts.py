@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from activity_tracker import keys
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import new_id, now_iso
-from activity_tracker.conditional import check_if_match, precondition_failed, version_of, with_etag
+from activity_tracker.conditional import check_unchanged, etag, precondition_failed, required_versions, version_of, with_etag
 from activity_tracker.dto import contact_dto
 from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from activity_tracker.pagination import collect, cursor_key, decode_cursor
@@ -46,9 +46,9 @@ def list_contacts(request: Request, user: Any) -> dict[str, Any]:
     return {"items": [contact_dto(item) for item in items], "next_cursor": cursor}
 
 
-def _load(request: Request) -> repo.ContactItem:
+def _load(request: Request, *, consistent: bool = False) -> repo.ContactItem:
     """The live contact the path names (a soft-deleted one is 404, as for lists)."""
-    item = repo.get(request.caller.org_id, request.path["id"])
+    item = repo.get(request.caller.org_id, request.path["id"], consistent=consistent)
     if item is None or item.deleted_at:
         raise NotFound("contact")
     return item
@@ -71,57 +71,58 @@ def _check_may_change(user: Any, item: Any, doing: str) -> None:
         raise Forbidden(f"Only whoever created a contact, or a coordinator or admin, may {doing} it.")
 
 
-def _check_version(sent: int | None, item: repo.ContactItem) -> None:
-    if sent is not None and sent != version_of(item):
-        raise Conflict(
-            "The contact changed since you read it.",
-            [{"field": "version", "rule": "version_conflict", "message": f"current version is {version_of(item)}"}],
-            code="version_conflict",
-        )
+def _version_conflict(item: Any) -> Conflict:
+    return Conflict(
+        "The contact changed since you read it.",
+        [{"field": "version", "rule": "version_conflict", "message": f"current version is {version_of(item)}"}],
+        code="version_conflict",
+    )
 
 
 def patch_contact(request: Request, user: Any) -> Response:
-    item = _load(request)
-    expected = check_if_match(request, item, "contact")
-    item = edit_contact(user, item, request.body, expected_version=expected)
+    versions = required_versions(request, "contact")
+    item = edit_contact(user, _load(request, consistent=True), request.body, if_match=versions)
     return with_etag(contact_dto(item), item)
 
 
-def edit_contact(user: Any, item: repo.ContactItem, patch: ContactPatch, *, expected_version: int | None = None) -> repo.ContactItem:
+def edit_contact(user: Any, item: repo.ContactItem, patch: ContactPatch, *, if_match: frozenset[int] | None = None) -> repo.ContactItem:
     """Apply `patch` to a loaded live contact under PATCH's rules (also offline sync's push). The
-    write is conditioned on the version read: a concurrent change is 412 with `If-Match`, else 409."""
+    write is conditioned on the `If-Match` versions (412), else on the body's `version` (409)."""
     _check_may_change(user, item, "edit")
-    _check_version(patch.version, item)
+    if patch.version is not None and patch.version != version_of(item):
+        raise _version_conflict(item)
     changes = {name: getattr(patch, name) for name in patch.model_fields_set - {"version"}}
     if "name" in changes:
         _check_name(changes["name"])
         changes["name"] = changes["name"].strip()
     if not changes:
+        check_unchanged(item, if_match, "contact")
         return item
-    return _write(item, changes, expected_version, version_of(item), delete=False)
+    return _write(item, changes, if_match, patch.version, delete=False)
 
 
-def _write(item: repo.ContactItem, changes: dict[str, Any], expected_version: int | None, read_version: int, *, delete: bool) -> repo.ContactItem:
+def _write(item: repo.ContactItem, changes: dict[str, Any], if_match: frozenset[int] | None, version: int | None, *, delete: bool) -> repo.ContactItem:
+    """One conditional UpdateItem; a refused condition is read back to say why (404, 412 or 409)."""
+    expected = if_match if if_match is not None else (frozenset({version}) if version is not None else None)
     try:
-        return repo.update(item, changes, expected_version=read_version, delete=delete)
+        return repo.update(item, changes, expected_versions=expected, delete=delete)
     except repo.ContactChanged:
-        current = repo.get(item.organization_id, item.id)
+        current = repo.get(item.organization_id, item.id, consistent=True)
         if current is None or current.deleted_at:
             raise NotFound("contact") from None
-        if expected_version is not None:
-            raise precondition_failed("contact", None) from None
-        raise Conflict("The contact changed while you changed it; read it again.", [{"field": "version", "rule": "version_conflict", "message": "reload and try again"}], code="version_conflict") from None
+        if if_match is not None:
+            raise precondition_failed("contact", etag(current)) from None
+        raise _version_conflict(current) from None
 
 
 def delete_contact(request: Request, user: Any) -> Response:
-    item = _load(request)
-    expected = check_if_match(request, item, "contact")
-    remove_contact(user, item, expected_version=expected)
+    versions = required_versions(request, "contact")
+    remove_contact(user, _load(request, consistent=True), if_match=versions)
     return Response(204)
 
 
-def remove_contact(user: Any, item: repo.ContactItem, *, expected_version: int | None = None) -> None:
+def remove_contact(user: Any, item: repo.ContactItem, *, if_match: frozenset[int] | None = None, version: int | None = None) -> None:
     """Soft-delete a loaded live contact under DELETE's rules (also offline sync's push): it leaves
     the lists, devices pull its id in `contacts.deleted`, new activities may no longer name it."""
     _check_may_change(user, item, "delete")
-    _write(item, {}, expected_version, version_of(item), delete=True)
+    _write(item, {}, if_match, version, delete=True)

@@ -283,7 +283,7 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
             if not may_change(user, existing):
                 raise Forbidden("Only whoever created a contact, or a coordinator or admin, may change it.")
             _changed_since(existing, since, record, field)
-            plan.append(("contact_edit", existing, parse(ContactPatch, diff, prefix=field + ".")))
+            plan.append(("contact_edit", existing, parse(ContactPatch, {**diff, "version": version_of(existing)}, prefix=field + ".")))  # written only if still at it
     for index, record in enumerate(pushed_contacts["deleted"]):
         field = f"changes.contacts.deleted.{index}"
         existing = contacts.get(org_id, _record_id(record, field, whole=False))
@@ -309,7 +309,7 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
             edit_contact(user, subject, detail)
             counts["contacts"]["updated"] += 1
         elif action == "contact_delete":
-            remove_contact(user, subject)
+            remove_contact(user, subject, version=version_of(subject))  # deleted only if still as checked
             counts["contacts"]["deleted"] += 1
         else:
             from pynamodb.exceptions import PutError

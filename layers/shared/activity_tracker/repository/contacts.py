@@ -47,9 +47,9 @@ def create(state: dict[str, Any]) -> ContactItem:
     return item
 
 
-def get(org_id: str, contact_id: str) -> ContactItem | None:
+def get(org_id: str, contact_id: str, *, consistent: bool = False) -> ContactItem | None:
     try:
-        return ContactItem.get(keys.contact_pk(org_id, contact_id), keys.CONTACT_SK)
+        return ContactItem.get(keys.contact_pk(org_id, contact_id), keys.CONTACT_SK, consistent_read=consistent)
     except DoesNotExist:
         return None
 
@@ -63,10 +63,10 @@ class ContactChanged(Exception):
     """The contact is gone, deleted, or (with an expected version) at another version."""
 
 
-def update(item: ContactItem, changes: dict[str, Any], *, expected_version: int | None, delete: bool = False) -> ContactItem:
+def update(item: ContactItem, changes: dict[str, Any], *, expected_versions: frozenset[int] | None, delete: bool = False) -> ContactItem:
     """One UpdateItem: `changes` (name, notes) or a soft delete, the version up by one, a new change
-    time in gsi5. Conditioned on the contact being live and, with `expected_version`, still at that
-    version (If-Match): atomic, not read-then-write. Returns the item as stored."""
+    time in gsi5. Conditioned on the contact being live and, with `expected_versions`, still at one
+    of them (If-Match): atomic, not read-then-write. Returns the item as stored."""
     moment = now_iso()
     actions = [getattr(ContactItem, name).set(value) for name, value in changes.items()]
     if "name" in changes and not delete:
@@ -75,8 +75,8 @@ def update(item: ContactItem, changes: dict[str, Any], *, expected_version: int 
         actions += [ContactItem.deleted_at.set(moment), ContactItem.gsi2pk.remove(), ContactItem.gsi2sk.remove()]
     actions += [ContactItem.updated_at.set(moment), ContactItem.version.add(1), ContactItem.gsi5pk.set(keys.changes_of_org(item.organization_id)), ContactItem.gsi5sk.set(keys.change_sk(moment, item.id))]
     condition = ContactItem.pk.exists() & ContactItem.deleted_at.does_not_exist()
-    if expected_version is not None:
-        condition &= version_condition(ContactItem.version, expected_version)
+    if expected_versions is not None:
+        condition &= version_condition(ContactItem.version, expected_versions)
     try:
         item.update(actions=actions, condition=condition)
     except UpdateError as error:
