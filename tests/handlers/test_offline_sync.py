@@ -244,6 +244,16 @@ def test_contact_edits_and_deletions_reach_devices_and_come_from_them(api: Api, 
     assert refused.status == 400 and refused.rules == ["contact_not_deleted"]
 
 
+def test_a_push_creates_a_contact_before_the_activities_that_name_it(api: Api, org_id: str):
+    mentor = make_user(api, org_id)
+    changes = {
+        "activities": {"created": [{"id": "wm-on-ola", "activity_date": "2026-11-02", "activity_type": "meeting", "contact_id": "wm-ola"}], "updated": [], "deleted": []},
+        "contacts": {"created": [{"id": "wm-ola", "name": "Ola"}], "updated": [], "deleted": []},
+    }
+    assert push(api, mentor, changes, 0).status == 200
+    assert [a["contact_id"] for a in pull(api, mentor)["changes"]["activities"]["created"]] == ["wm-ola"]
+
+
 @pytest.mark.parametrize(
     ("changes", "rule"),
     [

@@ -261,6 +261,8 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
         _changed_since(item, since, None, field)
         plan.append(("delete", item, field))
     pushed_contacts = changes.get("contacts", {"created": [], "updated": [], "deleted": []})
+    contacts_first: list[tuple[str, Any, Any]] = []
+    contacts_last: list[tuple[str, Any, Any]] = []
     for kind in ("created", "updated"):
         for index, record in enumerate(pushed_contacts[kind]):
             field = f"changes.contacts.{kind}.{index}"
@@ -268,7 +270,7 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
             existing = contacts.get(org_id, contact_id)
             if existing is None:  # created, or updated on a device that never pushed it: create it
                 body = parse(ContactCreate, {n: record[n] for n in ("name", "notes") if record.get(n) is not None}, prefix=field + ".")
-                plan.append(("contact", (contact_id, body), field))
+                contacts_first.append(("contact", (contact_id, body), field))
                 continue
             if kind == "created" and existing.created_by_user_id != user.id:
                 raise Conflict("Another contact has this id.", [{"field": field + ".id", "rule": "id_unique_per_org", "message": "choose another id"}])
@@ -283,7 +285,7 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
             if not may_change(user, existing):
                 raise Forbidden("Only whoever created a contact, or a coordinator or admin, may change it.")
             _changed_since(existing, since, record, field)
-            plan.append(("contact_edit", existing, parse(ContactPatch, {**diff, "version": version_of(existing)}, prefix=field + ".")))  # written only if still at it
+            contacts_first.append(("contact_edit", existing, parse(ContactPatch, {**diff, "version": version_of(existing)}, prefix=field + ".")))  # written only if still at it
     for index, record in enumerate(pushed_contacts["deleted"]):
         field = f"changes.contacts.deleted.{index}"
         existing = contacts.get(org_id, _record_id(record, field, whole=False))
@@ -292,7 +294,9 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
         if not may_change(user, existing):
             raise Forbidden("Only whoever created a contact, or a coordinator or admin, may delete it.")
         _changed_since(existing, since, None, field)
-        plan.append(("contact_delete", existing, field))
+        contacts_last.append(("contact_delete", existing, field))
+    # contacts are created and edited before the activities that may name them, deleted after them
+    plan = contacts_first + plan + contacts_last
 
     counts = {table: {"created": 0, "updated": 0, "deleted": 0} for table in ("activities", "contacts")}
     for action, subject, detail in plan:
