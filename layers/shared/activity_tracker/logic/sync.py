@@ -56,27 +56,29 @@ def _partitions(org_id: str, user_id: str) -> list[str]:
 
 
 def _record(raw: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None] | None:
-    """(table, device id, record or None when deleted) of a raw item of the change index."""
+    """(table, device id, record or None when deleted) of a raw item of the change index, read as a
+    plain record (`table.reader`: no model object per item, a fraction of the CPU)."""
     from activity_tracker.repository.activities import ActivityItem
     from activity_tracker.repository.contacts import ContactItem
+    from activity_tracker.repository.table import reader
     from activity_tracker.repository.user_progress import ProgressItem, TombstoneItem
 
     kind = raw.get("type", {}).get("S")
     if kind == "ACTIVITY":
-        activity = ActivityItem.from_raw_data(raw)
+        activity = reader(ActivityItem)(raw)
         if activity.deleted_at:
             return "activities", device_id(activity), None
         return "activities", device_id(activity), {**activity_dto(activity), "id": device_id(activity), "server_id": activity.id}
     if kind == "CONTACT":
-        contact = ContactItem.from_raw_data(raw)
+        contact = reader(ContactItem)(raw)
         if contact.deleted_at:
             return "contacts", contact.id, None
         return "contacts", contact.id, {**contact_dto(contact), "server_id": contact.id}
     if kind == "PROGRESS":
-        row = ProgressItem.from_raw_data(raw)
+        row = reader(ProgressItem)(raw)
         return "user_progress", row.id, {**progress_dto(row), "server_id": row.id}
     if kind == "TOMBSTONE":
-        tombstone = TombstoneItem.from_raw_data(raw)
+        tombstone = reader(TombstoneItem)(raw)
         return tombstone.table_name, tombstone.record_id, None
     return None
 
