@@ -8,9 +8,11 @@ makes it 1."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from activity_tracker.errors import PreconditionFailed
+from activity_tracker.errors import Conflict, PreconditionFailed
 
 if TYPE_CHECKING:
     from activity_tracker.api import Request, Response
@@ -44,12 +46,23 @@ def precondition_failed(what: str, current: str | None) -> PreconditionFailed:
 
 
 def check_if_match(request: Request, item: Any, what: str) -> None:
-    """412 when `If-Match` names none of `*` and the ETag of `item` as read (activities, read
-    strongly consistent; their write is conditioned on the version read, so a change in between is
-    409 `version_conflict`)."""
+    """412 when `If-Match` names none of `*` and the ETag of `item` as read (activities: read
+    strongly consistent, their write conditioned on the version read; see `stale_write_is_412`)."""
     tags = if_match(request)
     if tags is not None and "*" not in tags and etag(item) not in tags:
         raise precondition_failed(what, etag(item))
+
+
+@contextmanager
+def stale_write_is_412(request: Request, what: str) -> Iterator[None]:
+    """With `If-Match`, a write refused because the item moved on since it was read (409
+    `version_conflict`) answers 412, as a mismatch found before the write does."""
+    try:
+        yield
+    except Conflict as error:
+        if error.code == "version_conflict" and if_match(request) is not None:
+            raise precondition_failed(what, None) from None
+        raise
 
 
 def required_versions(request: Request, what: str) -> frozenset[int] | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from activity_tracker import keys
 from activity_tracker.api import Request, Response, validated
 from activity_tracker.clock import new_id, now, now_iso
-from activity_tracker.conditional import check_if_match, with_etag
+from activity_tracker.conditional import check_if_match, stale_write_is_412, with_etag
 from activity_tracker.dto import activity_dto
 from activity_tracker.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed, rule_violation
 from activity_tracker.pagination import check_date_range
@@ -257,8 +257,9 @@ def _not_own_work(doing: str) -> DomainError:
 
 def patch_activity(request: Request, user: Any) -> Response:
     item = _load(request, user)
-    check_if_match(request, item, "activity")  # the write is conditioned on the version read: a change in between is 409
-    return _with_etag(edit_activity(request.caller.org_id, user, item, request.body))
+    check_if_match(request, item, "activity")
+    with stale_write_is_412(request, "activity"):  # the write is conditioned on the version read
+        return _with_etag(edit_activity(request.caller.org_id, user, item, request.body))
 
 
 def edit_activity(org_id: str, user: Any, item: repo.ActivityItem, patch: ActivityPatch) -> repo.ActivityItem:
@@ -311,8 +312,9 @@ def review_activity(request: Request, user: Any) -> dict[str, Any]:
 
 def delete_activity(request: Request, user: Any) -> Response:
     item = _load(request, user)
-    check_if_match(request, item, "activity")  # the write is conditioned on the version read: a change in between is 409
-    soft_delete(user, item)
+    check_if_match(request, item, "activity")
+    with stale_write_is_412(request, "activity"):  # the write is conditioned on the version read
+        soft_delete(user, item)
     return Response(204)
 
 
