@@ -53,8 +53,13 @@ IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 IDEMPOTENCY_KEY_REUSED = {"description": "`idempotency_key_reused`: this Idempotency-Key was sent with another request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-# an activity's PATCH and DELETE may carry If-Match with the ETag its GET answered (logic.activities.check_if_match)
-IF_MATCH_ROUTES = {("PATCH", "/api/activities/{id}"), ("DELETE", "/api/activities/{id}")}
+# the changes of every mutable resource may carry If-Match with the ETag its GET or last change answered (activity_tracker.conditional)
+IF_MATCH_ROUTES = {
+    ("PATCH", "/api/activities/{id}"), ("DELETE", "/api/activities/{id}"), ("PATCH", "/api/contacts/{id}"), ("DELETE", "/api/contacts/{id}"),
+    ("PATCH", "/api/users/me"), ("PATCH", "/api/users/{id}"), ("PATCH", "/api/organization"),
+    ("POST", "/api/classes/{id}/confirm"), ("POST", "/api/classes/{id}/cancel"), ("POST", "/api/classes/{id}/join"),
+    ("POST", "/api/classes/{id}/tasks"), ("POST", "/api/classes/{id}/complete"),
+}  # fmt: skip
 IF_MATCH_PARAMETER: dict[str, Any] = {
     "name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
     "description": "The `ETag` (`\"v<version>\"`) a GET or PATCH answered; another one answers 412 `precondition_failed`.",

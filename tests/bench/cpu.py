@@ -211,6 +211,8 @@ def cases(w: World) -> list[Case]:
     add("POST /api/contacts", "", mentor, lambda n: ("/api/contacts", {"name": f"New contact {n}", "notes": "Met at the library."}))
     lists("GET /api/contacts", "/api/contacts", mentor, twin="contacts_list")
     add("GET /api/contacts/{id}", "", mentor, lambda n: (f"/api/contacts/{w.contacts[0]}", None))
+    add("PATCH /api/contacts/{id}", "notes", mentor, lambda n: (f"/api/contacts/{w.contacts[1]}", {"notes": f"Edited {n}"}))
+    pooled("DELETE /api/contacts/{id}", "own", mentor, lambda n: str(w.call("POST", "/api/contacts", mentor, {"name": f"Gone {n}"})["id"]), lambda item, n: (f"/api/contacts/{item}", None))
     # ---- activities
     add("POST /api/activities", "no contact", mentor, lambda n: ("/api/activities", {"activity_date": World.past(1000 + n), "activity_type": "meeting", "duration_minutes": 60, "summary": "Coffee."}), twin="activities_create")
     lists("GET /api/activities", "/api/activities", mentor, twin="activities_list")

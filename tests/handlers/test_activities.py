@@ -529,3 +529,22 @@ def test_if_match_guards_patch_and_delete_with_the_etag(api: Api, member: Person
     assert api.call("DELETE", f"/api/activities/{made['id']}", member, headers={"If-Match": '"v1"'}).status == 412
     assert api.call("GET", f"/api/activities/{made['id']}", member).body["summary"] == "a"
     assert api.call("DELETE", f"/api/activities/{made['id']}", member, headers={"If-Match": 'W/"v2"'}).status == 204
+
+
+def test_an_activity_changed_between_the_if_match_check_and_the_write_is_412(api: Api, member: Person, monkeypatch: pytest.MonkeyPatch):
+    """The check passed on the item as read; the write, conditioned on that version, is refused."""
+    from activity_tracker.logic import activities as logic
+
+    made = create(api, member).body
+    load = logic._load
+
+    def read_then_someone_writes(request, user, **options):
+        item = load(request, user, **options)
+        monkeypatch.setattr(logic, "_load", load)  # once: the write in between reads normally
+        assert api.call("PATCH", f"/api/activities/{made['id']}", member, {"summary": "meanwhile"}).status == 200
+        return item
+
+    monkeypatch.setattr(logic, "_load", read_then_someone_writes)
+    raced = api.call("PATCH", f"/api/activities/{made['id']}", member, {"summary": "mine"}, headers={"If-Match": '"v1"'})
+    assert raced.status == 412 and raced.rules == ["precondition_failed"]
+    assert api.call("GET", f"/api/activities/{made['id']}", member).body["summary"] == "meanwhile"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import pytest
+
 from tests.helpers import Api, Person, make_user
 
 
@@ -66,3 +70,83 @@ def test_contact_validation(api: Api, org_id: str):
     assert api.call("POST", "/api/contacts", who, {"name": "   "}).rules == ["string_too_short"]
     assert api.call("POST", "/api/contacts", who, {}).rules == ["required"]
     assert api.call("POST", "/api/contacts", who, {"name": "x", "id": "mine"}).rules == ["server_owned_field"]
+
+
+# ---------------------------------------------------------------- edit and soft delete
+def test_the_creator_or_a_coordinator_edits_a_contact_and_others_may_not(api: Api, org_id: str):
+    author, other, coordinator = make_user(api, org_id), make_user(api, org_id), make_user(api, org_id, "coordinator")
+    made = api.call("POST", "/api/contacts", author, {"name": "Kari"})
+    assert made.headers["etag"] == '"v1"' and made.body["version"] == 1
+    edited = api.call("PATCH", f"/api/contacts/{made.body['id']}", author, {"name": " Kari N ", "notes": "mornings"})
+    assert edited.status == 200 and edited.body["name"] == "Kari N" and edited.body["notes"] == "mornings"
+    assert edited.body["version"] == 2 and edited.headers["etag"] == '"v2"' and edited.body["updated_at"] >= made.body["updated_at"]
+    assert api.call("PATCH", f"/api/contacts/{made.body['id']}", other, {"name": "x"}).status == 403
+    assert api.call("DELETE", f"/api/contacts/{made.body['id']}", other).status == 403
+    by_coordinator = api.call("PATCH", f"/api/contacts/{made.body['id']}", coordinator, {"notes": None})
+    assert by_coordinator.status == 200 and by_coordinator.body["notes"] is None and by_coordinator.body["name"] == "Kari N"
+    assert [c["name"] for c in api.call("GET", "/api/contacts", other).body["items"]] == ["Kari N"]  # listed by its new name
+
+
+def test_contact_patch_validation(api: Api, org_id: str):
+    who = make_user(api, org_id)
+    contact = api.call("POST", "/api/contacts", who, {"name": "Kari"}).body
+    path = f"/api/contacts/{contact['id']}"
+    assert api.call("PATCH", path, who, {"name": "  "}).rules == ["string_too_short"]
+    assert api.call("PATCH", path, who, {"name": None}).rules == ["string_type"]
+    assert api.call("PATCH", path, who, {"created_by_user_id": "me"}).rules == ["server_owned_field"]
+    assert api.call("PATCH", path, who, {"version": 7, "name": "b"}).rules == ["version_conflict"]
+    assert api.call("PATCH", "/api/contacts/nope", who, {"name": "b"}).status == 404
+    assert api.call("GET", path, who).body == contact  # nothing written
+
+
+def test_a_deleted_contact_leaves_lists_and_reads_and_takes_no_new_activity(api: Api, org_id: str):
+    author, coordinator = make_user(api, org_id), make_user(api, org_id, "coordinator")
+    gone = api.call("POST", "/api/contacts", author, {"name": "Gone"}).body
+    kept = api.call("POST", "/api/contacts", author, {"name": "Kept"}).body
+    assert api.call("DELETE", f"/api/contacts/{gone['id']}", coordinator).status == 204
+    assert api.call("GET", f"/api/contacts/{gone['id']}", author).status == 404
+    assert [c["id"] for c in api.call("GET", "/api/contacts", author).body["items"]] == [kept["id"]]
+    assert api.call("DELETE", f"/api/contacts/{gone['id']}", author).status == 404  # once
+    assert api.call("PATCH", f"/api/contacts/{gone['id']}", author, {"name": "back"}).status == 404
+    activity = {"activity_date": "2026-01-05T10:00:00Z", "activity_type": "meeting", "contact_id": gone["id"]}
+    refused = api.call("POST", "/api/activities", author, activity)
+    assert refused.status == 400 and refused.rules == ["contact_not_deleted"]
+    made = api.call("POST", "/api/activities", author, {**activity, "contact_id": kept["id"]}).body
+    moved = api.call("PATCH", f"/api/activities/{made['id']}", author, {"contact_id": gone["id"]})
+    assert moved.status == 400 and moved.rules == ["contact_not_deleted"]
+
+
+def test_if_match_guards_contact_patch_and_delete(api: Api, org_id: str):
+    who = make_user(api, org_id)
+    contact = api.call("POST", "/api/contacts", who, {"name": "Kari"}).body
+    path = f"/api/contacts/{contact['id']}"
+    read = api.call("GET", path, who)
+    assert read.headers["etag"] == '"v1"'
+    assert api.call("PATCH", path, who, {"name": "a"}, headers={"If-Match": '"v1"'}).headers["etag"] == '"v2"'
+    stale = api.call("PATCH", path, who, {"name": "b"}, headers={"If-Match": '"v1"'})
+    assert stale.status == 412 and stale.error["code"] == "precondition_failed" and stale.rules == ["precondition_failed"]
+    assert api.call("DELETE", path, who, headers={"If-Match": '"v1"'}).status == 412
+    assert api.call("GET", path, who).body["name"] == "a"
+    assert api.call("DELETE", path, who, headers={"If-Match": 'W/"v2"'}).status == 204
+
+
+def test_a_conditional_contact_write_is_atomic(api: Api, org_id: str):
+    """If-Match's version is a condition of the UpdateItem itself, not compared with a read: a write
+    that lands after the contact was read still makes a stale If-Match 412, and nothing changes."""
+    from activity_tracker.errors import PreconditionFailed
+    from activity_tracker.logic.contacts import edit_contact
+    from activity_tracker.models.contact import ContactPatch
+    from activity_tracker.repository import contacts as repo
+
+    who = make_user(api, org_id)
+    contact = api.call("POST", "/api/contacts", who, {"name": "Kari"}).body
+    read = repo.get(org_id, contact["id"])
+    assert read is not None
+    assert api.call("PATCH", f"/api/contacts/{contact['id']}", who, {"name": "Someone else"}).status == 200  # lands after `read`
+    user = SimpleNamespace(id=who.sub, role="member")
+    with pytest.raises(PreconditionFailed):
+        edit_contact(user, read, ContactPatch(name="Mine"), if_match=frozenset({1}))
+    assert api.call("GET", f"/api/contacts/{contact['id']}", who).body["name"] == "Someone else"
+    assert api.call("PATCH", f"/api/contacts/{contact['id']}", who, {"name": "x"}, headers={"If-Match": '"bogus"'}).status == 412
+    assert api.call("PATCH", f"/api/contacts/{contact['id']}", who, {"name": "Mine"}, headers={"If-Match": '"v1", "v2"'}).body["version"] == 3
+    assert api.call("DELETE", f"/api/contacts/{contact['id']}", who, headers={"If-Match": "*"}).status == 204

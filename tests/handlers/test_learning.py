@@ -32,6 +32,22 @@ def test_admins_list_users_and_change_role_and_active(api: Api, org_id: str):
     assert api.call("GET", "/api/users/me", member).status == 403
 
 
+def test_if_match_guards_changes_of_users(api: Api, org_id: str):
+    admin, member = make_user(api, org_id, "admin"), make_user(api, org_id)
+    me = api.call("GET", "/api/users/me", member)
+    tag = me.headers["etag"]
+    changed = api.call("PATCH", "/api/users/me", member, {"name": "Kari"}, headers={"If-Match": tag})
+    assert changed.status == 200 and changed.headers["etag"] != tag
+    stale = api.call("PATCH", "/api/users/me", member, {"name": "Ola"}, headers={"If-Match": tag})
+    assert stale.status == 412 and stale.error["code"] == "precondition_failed"
+    by_admin = api.call("PATCH", f"/api/users/{member.sub}", admin, {"role": "coordinator"}, headers={"If-Match": changed.headers["etag"]})
+    assert by_admin.status == 200 and by_admin.headers["etag"] != changed.headers["etag"]
+    assert api.call("PATCH", f"/api/users/{member.sub}", admin, {"active": False}, headers={"If-Match": changed.headers["etag"]}).status == 412
+    after = api.call("GET", "/api/users/me", member)
+    assert after.body["name"] == "Kari" and after.body["role"] == "coordinator" and after.body["active"] is True
+    assert after.headers["etag"] == by_admin.headers["etag"]
+
+
 @pytest.mark.parametrize("role", ["member"])
 def test_members_cannot_list_or_change_users(api: Api, org_id: str, role: str):
     who, other = make_user(api, org_id, role), make_user(api, org_id)
@@ -159,6 +175,46 @@ def test_confirm_cancel_and_what_closed_classes_refuse(api: Api, org_id: str):
     refused = api.call("POST", f"/api/classes/{klass['id']}/join", make_user(api, org_id))
     assert refused.status == 409 and refused.error["code"] == "invalid_transition"
     assert api.call("POST", f"/api/classes/{klass['id']}/complete", admin).error["code"] == "invalid_transition"
+
+
+def test_if_match_guards_every_change_of_a_class(api: Api, org_id: str):
+    host, admin, guest = make_user(api, org_id), make_user(api, org_id, "admin"), make_user(api, org_id)
+    booked = book(api, host)
+    class_id, v1 = booked.body["id"], booked.headers["etag"]
+    assert api.call("GET", f"/api/classes/{class_id}", guest).headers["etag"] == v1 == '"v1"'
+    joined = api.call("POST", f"/api/classes/{class_id}/join", guest, headers={"If-Match": v1})
+    assert joined.status == 200 and joined.headers["etag"] == '"v2"'
+    late = make_user(api, org_id)
+    refused = api.call("POST", f"/api/classes/{class_id}/join", late, headers={"If-Match": v1})
+    assert refused.status == 412 and refused.rules == ["precondition_failed"]
+    assert api.call("POST", f"/api/classes/{class_id}/confirm", host, headers={"If-Match": v1}).status == 412
+    assert api.call("POST", f"/api/classes/{class_id}/cancel", host, headers={"If-Match": v1}).status == 412
+    task = api.call("POST", "/api/tasks", admin, {"title": "t", "content": "c", "answer": "a", "description": "d", "type": "exam", "difficulty": "easy"}).body
+    assert api.call("POST", f"/api/classes/{class_id}/tasks", host, {"task_id": task["id"]}, headers={"If-Match": v1}).status == 412
+    assert api.call("POST", f"/api/classes/{class_id}/complete", admin, headers={"If-Match": v1}).status == 412
+    now = api.call("GET", f"/api/classes/{class_id}", host)
+    assert now.body["participant_ids"] == [guest.sub] and now.body["task_ids"] == [] and now.body["status"] == "pending"
+    assert not any(ua["task_id"] for ua in api.call("GET", "/api/user-activities", guest).body["items"])  # a refused attach wrote no member's activity
+    confirmed = api.call("POST", f"/api/classes/{class_id}/confirm", host, headers={"If-Match": now.headers["etag"]})
+    assert confirmed.status == 200 and confirmed.body["status"] == "scheduled" and confirmed.headers["etag"] == '"v3"'
+    attached = api.call("POST", f"/api/classes/{class_id}/tasks", host, {"task_id": task["id"]}, headers={"If-Match": '"v3"'})
+    assert attached.status == 200 and attached.headers["etag"] == '"v4"'
+    assert api.call("POST", f"/api/classes/{class_id}/complete", admin, headers={"If-Match": '"v4"'}).headers["etag"] == '"v5"'
+
+
+def test_a_class_change_between_the_check_and_the_member_writes_is_412(api: Api, org_id: str):
+    """The class's version is checked in the same transaction as its members' user activities."""
+    from activity_tracker.errors import PreconditionFailed
+    from activity_tracker.logic.learning import _each_member_activity
+    from activity_tracker.repository.learning import UserActivityItem, get_class
+
+    host = make_user(api, org_id)
+    class_id = book(api, host).body["id"]
+    klass = get_class(org_id, class_id)
+    assert api.call("POST", f"/api/classes/{class_id}/join", make_user(api, org_id)).status == 200  # moves it to v2 after `klass` was read
+    with pytest.raises(PreconditionFailed):
+        _each_member_activity(klass, [UserActivityItem.task_id.set("t")], frozenset({1}))
+    assert not any(ua["task_id"] for ua in api.call("GET", "/api/user-activities", host).body["items"])
 
 
 def test_list_classes_by_status_and_date(api: Api, org_id: str):

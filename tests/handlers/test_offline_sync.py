@@ -210,8 +210,48 @@ def test_a_push_obeys_the_rest_rules(api: Api, org_id: str):
     assert locked.status == 403
     colleague = make_user(api, org_id)
     assert push(api, colleague, {"activities": {"created": [], "updated": [], "deleted": ["wm-c"]}}, 0).status == 403
-    assert push(api, mentor, {"contacts": {"created": [], "updated": [{"id": kari, "name": "x"}], "deleted": []}}, 0).rules == ["sync_change_not_supported"]
+    assert push(api, mentor, {"user_progress": {"created": [{"id": "p", "progress_type": "sign_learned", "item_id": "a"}], "updated": [], "deleted": []}}, 0).rules == ["sync_change_not_supported"]
     assert push(api, mentor, {"tasks": {"created": []}}, 0).rules == ["sync_table_unknown"]
+
+
+def test_contact_edits_and_deletions_reach_devices_and_come_from_them(api: Api, org_id: str):
+    mentor, colleague, coordinator = make_user(api, org_id), make_user(api, org_id), make_user(api, org_id, "coordinator")
+    kari = api.call("POST", "/api/contacts", mentor, {"name": "Kari"}).body
+    ola = api.call("POST", "/api/contacts", coordinator, {"name": "Ola"}).body
+    first = pull(api, colleague)
+    assert api.call("PATCH", f"/api/contacts/{kari['id']}", mentor, {"notes": "mornings"}).status == 200
+    assert api.call("DELETE", f"/api/contacts/{ola['id']}", coordinator).status == 204
+    since = pull(api, colleague, first["timestamp"])
+    assert [(c["id"], c["notes"], c["version"]) for c in since["changes"]["contacts"]["updated"]] == [(kari["id"], "mornings", 2)]
+    assert since["changes"]["contacts"]["deleted"] == [ola["id"]]
+    assert ola["id"] not in ids(pull(api, colleague), "contacts", "created")  # a first pull holds no deleted contact
+
+    record = next(c for c in since["changes"]["contacts"]["updated"] if c["id"] == kari["id"])
+    edit = {"contacts": {"created": [], "updated": [{**record, "name": "Kari N"}], "deleted": []}}
+    assert push(api, colleague, edit, since["timestamp"]).status == 403  # not theirs, not a coordinator
+    assert push(api, mentor, edit, since["timestamp"]).body["contacts"] == {"created": 0, "updated": 1, "deleted": 0}
+    assert push(api, mentor, edit, since["timestamp"]).body["contacts"]["updated"] == 0  # a replay: the server holds it already
+    stale = {"contacts": {"created": [], "updated": [{**record, "name": "Someone"}], "deleted": []}}  # version 2, the server is at 3
+    assert push(api, coordinator, stale, since["timestamp"]).rules == ["changed_since_last_pull"]
+    assert api.call("GET", f"/api/contacts/{kari['id']}", mentor).body["name"] == "Kari N"
+
+    gone = {"contacts": {"created": [], "updated": [], "deleted": [kari["id"]]}}
+    late = pull(api, coordinator)["timestamp"]
+    assert push(api, coordinator, gone, late).body["contacts"]["deleted"] == 1
+    assert push(api, coordinator, gone, late).body["contacts"]["deleted"] == 0  # replay
+    assert api.call("GET", f"/api/contacts/{kari['id']}", mentor).status == 404
+    refused = push(api, mentor, {"activities": {"created": [{"id": "wm-k", "activity_date": "2026-11-02", "activity_type": "meeting", "contact_id": kari["id"]}], "updated": [], "deleted": []}}, late)
+    assert refused.status == 400 and refused.rules == ["contact_not_deleted"]
+
+
+def test_a_push_creates_a_contact_before_the_activities_that_name_it(api: Api, org_id: str):
+    mentor = make_user(api, org_id)
+    changes = {
+        "activities": {"created": [{"id": "wm-on-ola", "activity_date": "2026-11-02", "activity_type": "meeting", "contact_id": "wm-ola"}], "updated": [], "deleted": []},
+        "contacts": {"created": [{"id": "wm-ola", "name": "Ola"}], "updated": [], "deleted": []},
+    }
+    assert push(api, mentor, changes, 0).status == 200
+    assert [a["contact_id"] for a in pull(api, mentor)["changes"]["activities"]["created"]] == ["wm-ola"]
 
 
 @pytest.mark.parametrize(

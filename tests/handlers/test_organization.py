@@ -58,3 +58,28 @@ def test_an_admin_changes_only_their_own_organization(api: Api, org_id: str):
     api.call("GET", "/api/organization", Person.new(other))
     api.call("PATCH", "/api/organization", make_admin(api, org_id), {"name": "A"})
     assert api.call("GET", "/api/organization", Person.new(other)).body["name"] == other
+
+
+def test_if_match_guards_organization_changes_atomically(api: Api, org_id: str):
+    admin = make_admin(api, org_id)
+    read = api.call("GET", "/api/organization", admin)
+    tag = read.headers["etag"]
+    changed = api.call("PATCH", "/api/organization", admin, {"name": "First"}, headers={"If-Match": tag})
+    assert changed.status == 200 and changed.headers["etag"] != tag
+    stale = api.call("PATCH", "/api/organization", admin, {"activity_type_categories": {"other": "outreach"}}, headers={"If-Match": tag})
+    assert stale.status == 412 and stale.rules == ["precondition_failed"]
+    assert api.call("PATCH", "/api/organization", admin, {}, headers={"If-Match": tag}).status == 412  # an empty change checks too
+    assert api.call("GET", "/api/organization", admin).body["activity_type_categories"] == DEFAULT_MAP
+    assert api.call("PATCH", "/api/organization", admin, {"name": "Second"}, headers={"If-Match": changed.headers["etag"]}).status == 200
+    assert api.call("PATCH", "/api/organization", admin, {"name": "Third"}).status == 200  # without If-Match: unconditional
+
+
+def test_an_organization_written_before_versions_has_etag_v0(api: Api, org_id: str):
+    from activity_tracker.repository import organizations
+
+    admin = make_admin(api, org_id)
+    organizations.get(org_id).update(actions=[organizations.OrganizationItem.version.remove()])
+    assert api.call("GET", "/api/organization", admin).headers["etag"] == '"v0"'
+    changed = api.call("PATCH", "/api/organization", admin, {"name": "x"}, headers={"If-Match": '"v0"'})
+    assert changed.status == 200 and changed.headers["etag"] == '"v1"'
+    assert api.call("PATCH", "/api/organization", admin, {"name": "y"}, headers={"If-Match": '"v0"'}).status == 412

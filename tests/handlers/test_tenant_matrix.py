@@ -168,6 +168,10 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/contacts", EVERYONE, body=_fixed({"name": "Ola"})),
     Entry("GET", "/api/contacts", EVERYONE),
     Entry("GET", "/api/contacts/{id}", EVERYONE, make=lambda org, who: org.contact(who)),
+    Entry("PATCH", "/api/contacts/{id}", EVERYONE, make=lambda org, who: org.contact(who), body=_fixed({"notes": "changed"})),
+    Entry("PATCH", "/api/contacts/{id}", REVIEWERS, make=lambda org, who: org.contact(who), body=_fixed({"notes": "changed"}), owner="member", note="a member changes the contacts they created"),
+    Entry("DELETE", "/api/contacts/{id}", EVERYONE, make=lambda org, who: org.contact(who)),
+    Entry("DELETE", "/api/contacts/{id}", REVIEWERS, make=lambda org, who: org.contact(who), owner="member"),
     # activities
     Entry("POST", "/api/activities", EVERYONE, body=lambda org, who: {"activity_date": "2026-01-15", "activity_type": "phone_call", "contact_id": org.contact(who)}),
     Entry("GET", "/api/activities", EVERYONE),

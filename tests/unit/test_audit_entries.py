@@ -108,3 +108,11 @@ def test_the_organizations_category_map_is_shown_as_an_object():
     entry = entry_of(_change(org, {**org, "activity_type_categories": '{"meeting": null}', "updated_at": "t2", "updated_by": "admin"}))
     assert entry and entry.organization_id == "o" and entry.entity == "organization" and entry.actor == "admin"
     assert entry.changes == [{"field": "activity_type_categories", "old": {"meeting": "outreach"}, "new": {"meeting": None}, "redacted": False}]
+
+
+def test_a_contact_soft_delete_is_a_deletion_with_its_time_shown():
+    contact = {"type": "CONTACT", "id": "c1", "organization_id": "o", "name": SECRET, "notes": None, "created_by_user_id": "u1", "created_at": "t", "updated_at": "t", "updated_by": "u1", "version": 1}
+    deleted = {**contact, "deleted_at": "2026-11-03T00:00:00.000Z", "updated_at": "t2", "updated_by": "u2", "version": 2}
+    entry = entry_of(_change(contact, deleted))
+    assert entry is not None and entry.action == "deleted" and entry.actor == "u2"
+    assert entry.changes == [{"field": "deleted_at", "old": None, "new": "2026-11-03T00:00:00.000Z", "redacted": False}]

@@ -132,7 +132,7 @@ def test_the_success_body_check_fails_on_a_body_its_model_does_not_describe(stac
     from tests.helpers import check_success_body
 
     get_contact = Handlers(stack).get(next(fn for route, fn in stack.routes() if (route.method, route.path) == ("GET", "/api/contacts/{id}")))
-    contact = {"id": "c1", "organization_id": "o1", "name": "Kari", "notes": None, "created_by_user_id": "u1", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
+    contact = {"id": "c1", "organization_id": "o1", "name": "Kari", "notes": None, "created_by_user_id": "u1", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z", "version": 1}
     check_success_body(get_contact, 200, json.dumps(contact), "GET /api/contacts/{id}")  # the real shape passes
 
     def fails(handler, status, body, match):

@@ -16,7 +16,7 @@ ACTIVITY_FIELDS = (
 )  # fmt: skip
 USER_FIELDS = ("id", "email", "name", "image", "localidad", "telefono", "nivel", "active", "newsletter", "total_classes", "role", "organization_id", "created_at", "updated_at")
 ORGANIZATION_FIELDS = ("id", "name", "timezone", "is_test_organization", "activity_type_categories")
-CONTACT_FIELDS = ("id", "organization_id", "name", "notes", "created_by_user_id", "created_at", "updated_at")
+CONTACT_FIELDS = ("id", "organization_id", "name", "notes", "created_by_user_id", "created_at", "updated_at", "version")
 EXPORT_FIELDS = ("id", "organization_id", "status", "period_start", "period_end", "format", "row_count", "summary", "error", "requested_by_user_id", "scheduled", "created_at", "updated_at", "finished_at")  # fmt: skip
 TASK_FIELDS = ("id", "organization_id", "title", "content", "answer", "description", "type", "difficulty", "created_by_user_id", "created_at", "updated_at")
 CLASS_FIELDS = ("id", "organization_id", "host_id", "class_type", "max_participants", "current_participants", "participant_ids", "status", "scheduled_at", "title", "task_ids", "created_at", "updated_at")  # fmt: skip
@@ -42,7 +42,9 @@ def organization_dto(org: Any) -> dict[str, Any]:
 
 
 def contact_dto(item: Any) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in CONTACT_FIELDS}
+    out = {name: getattr(item, name) for name in CONTACT_FIELDS}
+    out["version"] = int(out["version"] or 0)  # 0: written before contacts had versions
+    return out
 
 
 def export_dto(item: Any, url: str | None = None) -> dict[str, Any]:

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from activity_tracker import keys
 from activity_tracker.api import Request, Response, validated
 from activity_tracker.clock import new_id, now, now_iso
+from activity_tracker.conditional import check_if_match, stale_write_is_412, with_etag
 from activity_tracker.dto import activity_dto
-from activity_tracker.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, PreconditionFailed, ValidationFailed, rule_violation
+from activity_tracker.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed, rule_violation
 from activity_tracker.pagination import check_date_range
 from activity_tracker.repository import activities as repo
 from activity_tracker.repository import organizations, users
@@ -40,9 +41,10 @@ DEFAULT_DURATION_MINUTES = 30
 
 
 # ---------------------------------------------------------------- create
-def _prefetch(org_id: str, contact_id: str | None, local_id: str | None, org: OrganizationItem | None = None) -> tuple[OrganizationItem, bool, str | None]:
+def _prefetch(org_id: str, contact_id: str | None, local_id: str | None, org: OrganizationItem | None = None) -> tuple[OrganizationItem, DomainError | None, str | None]:
     """One BatchGetItem (none when there is nothing left to read): the organization unless given,
-    whether the contact exists, the activity holding local_id (None: no local_id to look up)."""
+    what is wrong with the contact (None: no contact, or a live one), the activity holding local_id
+    (None: no local_id to look up)."""
     wanted: list[tuple[type, str, str]] = [] if org else [(OrganizationItem, keys.org_pk(org_id), keys.ORG_SK)]
     if contact_id:
         wanted.append((ContactItem, keys.contact_pk(org_id, contact_id), keys.CONTACT_SK))
@@ -52,13 +54,24 @@ def _prefetch(org_id: str, contact_id: str | None, local_id: str | None, org: Or
     org = org or found.get((keys.org_pk(org_id), keys.ORG_SK))
     if org is None:
         raise NotFound("organization")
-    contact_ok = not contact_id or (keys.contact_pk(org_id, contact_id), keys.CONTACT_SK) in found
+    contact = found.get((keys.contact_pk(org_id, contact_id), keys.CONTACT_SK)) if contact_id else None
     guard = found.get((keys.local_id_guard(org_id, local_id), keys.LOCAL_ID_SK)) if local_id else None
-    return org, contact_ok, guard.activity_id if guard else None
+    return org, _contact_problem(contact_id, contact), guard.activity_id if guard else None
 
 
 def _contact_missing() -> ValidationFailed:
     return ValidationFailed("The contact does not exist.", [rules.detail("contact_id", "contact_id_exists_in_organization", "contact_id must name a contact of your organization")])
+
+
+def _contact_problem(contact_id: str | None, contact: Any) -> DomainError | None:
+    """Why an activity may not name this contact: it does not exist, or it was deleted."""
+    if not contact_id:
+        return None
+    if contact is None:
+        return _contact_missing()
+    if contact.deleted_at:
+        return ValidationFailed("The contact was deleted.", [rules.detail("contact_id", "contact_not_deleted", "contact_id names a deleted contact")])
+    return None
 
 
 def _new_state(org: OrganizationItem, author: Any, user_id: str, body: ActivityCreate | BulkActivity, *, bulk: bool, moment_now: datetime) -> dict[str, Any]:
@@ -133,11 +146,11 @@ def register(
     if target != author.id and author.role not in REVIEWER_ROLES:
         raise rule_violation("user_id", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for someone else.", status=403)
     local_id = getattr(body, "local_id", None)
-    org, contact_ok, holder = _prefetch(org_id, body.contact_id, None if local_id_read else local_id, org)
+    org, contact_problem, holder = _prefetch(org_id, body.contact_id, None if local_id_read else local_id, org)
     if holder:
         return _existing(org_id, author, holder, field_prefix + "local_id"), [], False
-    if not contact_ok:
-        raise _contact_missing()
+    if contact_problem is not None:
+        raise contact_problem
     if target != author.id and not bulk and not any(users.is_profile(found) for found in get_many([(UserItem, keys.user_pk(org_id, target), keys.PROFILE_SK)]).values()):
         raise NotFound("user")
     state = _new_state(org, author, target, body, bulk=bulk, moment_now=now())
@@ -173,28 +186,8 @@ def readable_activity(request: Request, user: Any, *, include_deleted: bool = Fa
     return _load(request, user, include_deleted=include_deleted)
 
 
-def etag(item: repo.ActivityItem) -> str:
-    """An activity's entity tag: its version (every change moves it)."""
-    return f'"v{int(item.version)}"'
-
-
 def _with_etag(item: repo.ActivityItem) -> Response:
-    return Response(200, activity_dto(item), {"ETag": etag(item)})
-
-
-def check_if_match(request: Request, item: repo.ActivityItem) -> None:
-    """412 when `If-Match` names none of `*` and the activity's current ETag. The write that follows
-    is conditioned on the version read, so a change in between is still refused (409)."""
-    headers = {str(k).lower(): str(v) for k, v in (request.event.get("headers") or {}).items()}
-    sent = headers.get("if-match")
-    if sent is None:
-        return
-    tags = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
-    if "*" not in tags and etag(item) not in tags:
-        raise PreconditionFailed(
-            "The activity changed since you read it (If-Match does not name its ETag).",
-            [{"field": "header.If-Match", "rule": "precondition_failed", "message": f"current ETag is {etag(item)}"}],
-        )
+    return with_etag(activity_dto(item), item)
 
 
 def get_activity(request: Request, user: Any) -> Response:
@@ -269,8 +262,9 @@ def _not_own_work(doing: str) -> DomainError:
 
 def patch_activity(request: Request, user: Any) -> Response:
     item = _load(request, user)
-    check_if_match(request, item)
-    return _with_etag(edit_activity(request.caller.org_id, user, item, request.body))
+    check_if_match(request, item, "activity")
+    with stale_write_is_412(request, "activity"):  # the write is conditioned on the version read
+        return _with_etag(edit_activity(request.caller.org_id, user, item, request.body))
 
 
 def edit_activity(org_id: str, user: Any, item: repo.ActivityItem, patch: ActivityPatch) -> repo.ActivityItem:
@@ -289,8 +283,10 @@ def edit_activity(org_id: str, user: Any, item: repo.ActivityItem, patch: Activi
         return item
     new = {**old, **{name: getattr(patch, name) for name in changed}}
     org = _organization(org_id)
-    if "contact_id" in changed and new["contact_id"] and not get_many([(ContactItem, keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK)]):
-        raise _contact_missing()
+    if "contact_id" in changed and new["contact_id"]:
+        problem = _contact_problem(new["contact_id"], get_many([(ContactItem, keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK)]).get((keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK)))
+        if problem is not None:
+            raise problem
     if "activity_date" in changed:
         moment = rules.resolve_activity_date(new["activity_date"], org.timezone)
         new["activity_date"], new["local_date"] = moment.activity_date, moment.local_date
@@ -321,8 +317,9 @@ def review_activity(request: Request, user: Any) -> dict[str, Any]:
 
 def delete_activity(request: Request, user: Any) -> Response:
     item = _load(request, user)
-    check_if_match(request, item)
-    soft_delete(user, item)
+    check_if_match(request, item, "activity")
+    with stale_write_is_412(request, "activity"):  # the write is conditioned on the version read
+        soft_delete(user, item)
     return Response(204)
 
 

@@ -12,13 +12,15 @@ from activity_tracker import keys
 from activity_tracker.access import require_role
 from activity_tracker.api import Request, Response
 from activity_tracker.clock import iso, new_id, now, now_iso
+from activity_tracker.conditional import check_unchanged, etag, precondition_failed, required_versions, version_condition, version_of, with_etag
 from activity_tracker.dto import class_dto, task_dto, user_activity_dto, user_dto
 from activity_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed, rule_violation
+from activity_tracker.logic.users import update_user
 from activity_tracker.pagination import SortRange, check_date_range, collect, cursor_key, decode_cursor, start_key
 from activity_tracker.repository import learning as repo
 from activity_tracker.repository import users
 from activity_tracker.repository.learning import ClassItem, TaskItem, UserActivityItem
-from activity_tracker.repository.table import CONFLICT_ATTEMPTS, met_a_transaction, records, transaction, wait_before_retry
+from activity_tracker.repository.table import CONFLICT_ATTEMPTS, cancellation_codes, met_a_transaction, records, transaction, wait_before_retry
 from activity_tracker.vocabulary import CONTENT_ROLES, USER_LISTING_ROLES
 
 if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of the cold start of routes without one)
@@ -44,7 +46,7 @@ def list_users(request: Request, user: Any) -> dict[str, Any]:
     return {"items": [user_dto(it) for it in items], "next_cursor": cursor}
 
 
-def patch_user(request: Request, user: Any) -> dict[str, Any]:
+def patch_user(request: Request, user: Any) -> Response:
     require_role(user, {"admin"}, "change users")
     patch: UserAdminPatch = request.body
     target = users.get(request.caller.org_id, request.path["id"], consistent=True)
@@ -53,9 +55,8 @@ def patch_user(request: Request, user: Any) -> dict[str, Any]:
     changes = {name: getattr(patch, name) for name in patch.model_fields_set}
     if target.id == user.id and (changes.get("role", "admin") != "admin" or changes.get("active", True) is False):
         raise rule_violation("role" if "role" in changes else "active", "admin_cannot_demote_self", "An admin cannot demote or deactivate themself.", status=403)
-    if changes:
-        users.update_fields(target, changes, actor=user.id)
-    return user_dto(target)
+    target = update_user(target, changes, required_versions(request, "user"), actor=user.id)
+    return with_etag(user_dto(target), target)
 
 
 # ---------------------------------------------------------------- tasks
@@ -132,13 +133,13 @@ def book_class(request: Request, user: Any) -> Response:
         keys.class_pk(org_id, class_id), keys.CLASS_SK, entity="CLASS", id=class_id, organization_id=org_id, host_id=user.id,
         class_type=body.class_type, max_participants=max_participants, current_participants=0, participant_ids=None,
         member_activities={f"{user.id}|{ua_id}"}, status="pending", scheduled_at=scheduled, title=body.title, task_ids=None,
-        created_at=moment, updated_at=moment, gsi2pk=keys.classes_of_org(org_id), gsi2sk=f"{scheduled}#{class_id}",
+        created_at=moment, updated_at=moment, version=1, gsi2pk=keys.classes_of_org(org_id), gsi2sk=f"{scheduled}#{class_id}",
     )  # fmt: skip
     host_activity = repo.new_user_activity(org_id, user.id, class_id, "anfitrion", moment, ua_id)
     with transaction() as tx:
         tx.save(klass, condition=ClassItem.pk.does_not_exist())
         tx.save(host_activity, condition=UserActivityItem.pk.does_not_exist())
-    return Response(201, class_dto(klass))
+    return with_etag(class_dto(klass), klass, status=201)
 
 
 def list_classes(request: Request, user: Any) -> dict[str, Any]:
@@ -153,27 +154,43 @@ def list_classes(request: Request, user: Any) -> dict[str, Any]:
     return {"items": [class_dto(it) for it in items], "next_cursor": cursor}
 
 
-def get_class(request: Request, user: Any) -> dict[str, Any]:
-    return class_dto(_class(request))
+def get_class(request: Request, user: Any) -> Response:
+    klass = _class(request)
+    return with_etag(class_dto(klass), klass)
+
+
+def _class_changed(org_id: str, class_id: str) -> Exception:
+    """412 for a class write refused by its If-Match condition (404 if the class is gone)."""
+    current = repo.get_class(org_id, class_id)
+    if current is None:
+        return NotFound("class")
+    return precondition_failed("class", etag(current))
 
 
 def _busy() -> Conflict:
     return Conflict("Others are changing the same class right now; try again.", _detail("class_id", "conflict", "concurrent writes, nothing was changed"))
 
 
-def _transition(klass: ClassItem, allowed_from: tuple[str, ...], to: str) -> dict[str, Any]:
+def _transition(klass: ClassItem, allowed_from: tuple[str, ...], to: str, if_match: frozenset[int] | None = None) -> Response:
     """`klass` (as read by the caller) moves to `to`, conditional on its status still being one it
-    may leave; retried while a concurrent transaction (a join, a member's completion) holds it."""
+    may leave (and, with `If-Match`, on its version); retried while a concurrent transaction (a
+    join, a member's completion) holds it."""
     from pynamodb.exceptions import UpdateError
 
     if klass.status not in allowed_from:
         raise Conflict(f"A {klass.status} class cannot become {to}.", _detail("status", "invalid_transition", f"{klass.status} → {to}"), code="invalid_transition")
+    condition = ClassItem.status.is_in(*allowed_from)
+    if if_match is not None:
+        condition &= version_condition(ClassItem.version, if_match)
     for attempt in range(CONFLICT_ATTEMPTS):
         try:
-            klass.update(actions=[ClassItem.status.set(to), ClassItem.updated_at.set(now_iso())], condition=ClassItem.status.is_in(*allowed_from))
-            return class_dto(klass)
+            klass.update(actions=[ClassItem.status.set(to), ClassItem.updated_at.set(now_iso()), ClassItem.version.add(1)], condition=condition)
+            return with_etag(class_dto(klass), klass)
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":  # the status changed since it was read
+            if error.cause_response_code == "ConditionalCheckFailedException":  # the status (or version) changed since it was read
+                current = repo.get_class(klass.organization_id, klass.id)
+                if if_match is not None and current is not None and version_of(current) not in if_match:
+                    raise precondition_failed("class", etag(current)) from None
                 raise Conflict("The class changed meanwhile.", _detail("status", "invalid_transition", f"no longer {' or '.join(allowed_from)}"), code="invalid_transition") from None
             if not met_a_transaction(error):
                 raise
@@ -181,24 +198,31 @@ def _transition(klass: ClassItem, allowed_from: tuple[str, ...], to: str) -> dic
     raise _busy()
 
 
-def confirm_class(request: Request, user: Any) -> dict[str, Any]:
+def confirm_class(request: Request, user: Any) -> Response:
     klass = _class(request)
     if klass.host_id != user.id and user.role not in CONTENT_ROLES:
         raise Forbidden("Only the host, a moderator or an admin may confirm a class.")
-    return _transition(klass, ("pending",), "scheduled")
+    return _transition(klass, ("pending",), "scheduled", required_versions(request, "class"))
 
 
-def cancel_class(request: Request, user: Any) -> dict[str, Any]:
+def cancel_class(request: Request, user: Any) -> Response:
     klass = _class(request)
     if klass.host_id != user.id and user.role != "admin":
         raise Forbidden("Only the host or an admin may cancel a class.")
-    return _transition(klass, OPEN_STATUSES, "cancelled")
+    return _transition(klass, OPEN_STATUSES, "cancelled", required_versions(request, "class"))
 
 
-def join_class(request: Request, user: Any) -> dict[str, Any]:
-    """Capacity, "once" and the open status are conditions on the class item, checked atomically
-    with the participant's user activity in one transaction."""
+def join_class(request: Request, user: Any) -> Response:
+    """Capacity, "once", the open status and `If-Match` are conditions on the class item, checked
+    atomically with the participant's user activity in one transaction."""
     org_id, class_id, ua_id, moment = request.caller.org_id, request.path["id"], new_id(), now_iso()
+    if_match = required_versions(request, "class")
+    condition = (
+        ClassItem.pk.exists() & ClassItem.status.is_in(*OPEN_STATUSES) & (ClassItem.current_participants < ClassItem.max_participants)
+        & ~ClassItem.participant_ids.contains(user.id) & (ClassItem.host_id != user.id)
+    )  # fmt: skip
+    if if_match is not None:
+        condition &= version_condition(ClassItem.version, if_match)
     klass = ClassItem(keys.class_pk(org_id, class_id), keys.CLASS_SK)
     activity = repo.new_user_activity(org_id, user.id, class_id, "participante", moment, ua_id)
     try:
@@ -207,9 +231,11 @@ def join_class(request: Request, user: Any) -> dict[str, Any]:
                 with transaction() as tx:
                     tx.update(
                         klass,
-                        actions=[ClassItem.current_participants.add(1), ClassItem.participant_ids.add({user.id}), ClassItem.member_activities.add({f"{user.id}|{ua_id}"}), ClassItem.updated_at.set(moment)],
-                        condition=ClassItem.pk.exists() & ClassItem.status.is_in(*OPEN_STATUSES) & (ClassItem.current_participants < ClassItem.max_participants)
-                        & ~ClassItem.participant_ids.contains(user.id) & (ClassItem.host_id != user.id),
+                        actions=[
+                            ClassItem.current_participants.add(1), ClassItem.participant_ids.add({user.id}), ClassItem.member_activities.add({f"{user.id}|{ua_id}"}),
+                            ClassItem.updated_at.set(moment), ClassItem.version.add(1),
+                        ],
+                        condition=condition,
                     )  # fmt: skip
                     tx.save(activity, condition=UserActivityItem.pk.does_not_exist())
                 break
@@ -221,6 +247,8 @@ def join_class(request: Request, user: Any) -> dict[str, Any]:
         current = repo.get_class(org_id, class_id)
         if current is None:
             raise NotFound("class") from None
+        if if_match is not None and version_of(current) not in if_match:
+            raise precondition_failed("class", etag(current)) from None
         if current.status not in OPEN_STATUSES:
             raise Conflict(f"A {current.status} class takes no one.", _detail("status", "invalid_transition", f"{current.status} classes refuse joins"), code="invalid_transition") from None
         if current.host_id == user.id or user.id in (current.participant_ids or set()):
@@ -228,21 +256,28 @@ def join_class(request: Request, user: Any) -> dict[str, Any]:
         if current.current_participants >= current.max_participants:
             raise Conflict("The class is full.", _detail("class_id", "class_full", f"{int(current.max_participants)} of {int(current.max_participants)} places taken"), code="class_full") from None
         raise Conflict("The class changed meanwhile; try again.") from None
-    return class_dto(_class(request))
+    klass = _class(request)
+    return with_etag(class_dto(klass), klass)
 
 
-def _each_member_activity(klass: ClassItem, actions: list[Any]) -> None:
+def _each_member_activity(klass: ClassItem, actions: list[Any], if_match: frozenset[int] | None = None) -> None:
     """Apply `actions` (idempotent) to every member's user activity, in transactions of at most 100
-    writes, each retried while a member's own write holds one of its items; 409 if that lasts."""
+    writes, each retried while a member's own write holds one of its items; 409 if that lasts. With
+    `If-Match`, each transaction also checks the class's version: 412, and that part unwritten."""
     targets = [UserActivityItem(keys.user_pk(klass.organization_id, uid), keys.user_activity_sk(klass.id, ua_id)) for uid, ua_id in sorted(_members(klass).items())]
-    for start in range(0, len(targets), MAX_TRANSACTION):
+    size = MAX_TRANSACTION if if_match is None else MAX_TRANSACTION - 1
+    for start in range(0, len(targets), size):
         for attempt in range(CONFLICT_ATTEMPTS):
             try:
                 with transaction() as tx:
-                    for target in targets[start : start + MAX_TRANSACTION]:
+                    for target in targets[start : start + size]:
                         tx.update(target, actions=actions, condition=UserActivityItem.pk.exists())
+                    if if_match is not None:
+                        tx.condition_check(ClassItem, klass.pk, klass.sk, condition=version_condition(ClassItem.version, if_match))
                 break
             except TransactWriteError as error:
+                if if_match is not None and cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:  # pynamodb sends condition checks first
+                    raise _class_changed(klass.organization_id, klass.id) from None
                 if not met_a_transaction(error):
                     raise
                 if attempt == CONFLICT_ATTEMPTS - 1:
@@ -250,27 +285,41 @@ def _each_member_activity(klass: ClassItem, actions: list[Any]) -> None:
                 wait_before_retry(attempt)
 
 
-def attach_task(request: Request, user: Any) -> dict[str, Any]:
+def attach_task(request: Request, user: Any) -> Response:
+    from pynamodb.exceptions import UpdateError
+
     body: AttachTask = request.body
+    if_match = required_versions(request, "class")
     klass = _class(request)
     if klass.host_id != user.id and user.role not in CONTENT_ROLES:
         raise Forbidden("Only the host, a moderator or an admin may attach tasks.")
+    check_unchanged(klass, if_match, "class")  # before any member's activity is written
     if repo.get_task(request.caller.org_id, body.task_id) is None:
         raise NotFound("task")
-    _each_member_activity(klass, [UserActivityItem.task_id.set(body.task_id), UserActivityItem.updated_at.set(now_iso())])
-    klass.update(actions=[ClassItem.task_ids.add({body.task_id}), ClassItem.updated_at.set(now_iso())])
-    return class_dto(klass)
+    _each_member_activity(klass, [UserActivityItem.task_id.set(body.task_id), UserActivityItem.updated_at.set(now_iso())], if_match)
+    try:
+        klass.update(
+            actions=[ClassItem.task_ids.add({body.task_id}), ClassItem.updated_at.set(now_iso()), ClassItem.version.add(1)],
+            condition=version_condition(ClassItem.version, if_match) if if_match is not None else None,
+        )
+    except UpdateError as error:
+        if if_match is not None and error.cause_response_code == "ConditionalCheckFailedException":
+            raise _class_changed(klass.organization_id, klass.id) from None
+        raise
+    return with_etag(class_dto(klass), klass)
 
 
-def complete_class(request: Request, user: Any) -> dict[str, Any]:
+def complete_class(request: Request, user: Any) -> Response:
     """Every member's user activity is completed first (idempotent), then the class; a retry after
     a failure half-way finishes the job and counts nothing twice."""
     require_role(user, CONTENT_ROLES, "complete classes")
+    if_match = required_versions(request, "class")
     klass = _class(request)
     if klass.status not in OPEN_STATUSES:
         raise Conflict(f"A {klass.status} class cannot be completed.", _detail("status", "invalid_transition", f"{klass.status} → completed"), code="invalid_transition")
-    _each_member_activity(klass, [UserActivityItem.completed.set(True), UserActivityItem.updated_at.set(now_iso())])
-    return _transition(klass, OPEN_STATUSES, "completed")
+    check_unchanged(klass, if_match, "class")  # before any member's activity is written
+    _each_member_activity(klass, [UserActivityItem.completed.set(True), UserActivityItem.updated_at.set(now_iso())], if_match)
+    return _transition(klass, OPEN_STATUSES, "completed", if_match)
 
 
 # ---------------------------------------------------------------- user activities

@@ -12,7 +12,8 @@ from typing import Any
 from activity_tracker import keys
 from activity_tracker.api import Request
 from activity_tracker.clock import iso, now
-from activity_tracker.errors import Conflict, rule_violation
+from activity_tracker.conditional import version_of
+from activity_tracker.errors import Conflict, Forbidden, rule_violation
 from activity_tracker.models.activity import activity_dto
 from activity_tracker.models.contact import contact_dto
 from activity_tracker.models.sync import PullQuery
@@ -55,25 +56,29 @@ def _partitions(org_id: str, user_id: str) -> list[str]:
 
 
 def _record(raw: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None] | None:
-    """(table, device id, record or None when deleted) of a raw item of the change index."""
+    """(table, device id, record or None when deleted) of a raw item of the change index, read as a
+    plain record (`table.reader`: no model object per item, a fraction of the CPU)."""
     from activity_tracker.repository.activities import ActivityItem
     from activity_tracker.repository.contacts import ContactItem
+    from activity_tracker.repository.table import reader
     from activity_tracker.repository.user_progress import ProgressItem, TombstoneItem
 
     kind = raw.get("type", {}).get("S")
     if kind == "ACTIVITY":
-        activity = ActivityItem.from_raw_data(raw)
+        activity = reader(ActivityItem)(raw)
         if activity.deleted_at:
             return "activities", device_id(activity), None
         return "activities", device_id(activity), {**activity_dto(activity), "id": device_id(activity), "server_id": activity.id}
     if kind == "CONTACT":
-        contact = ContactItem.from_raw_data(raw)
+        contact = reader(ContactItem)(raw)
+        if contact.deleted_at:
+            return "contacts", contact.id, None
         return "contacts", contact.id, {**contact_dto(contact), "server_id": contact.id}
     if kind == "PROGRESS":
-        row = ProgressItem.from_raw_data(raw)
+        row = reader(ProgressItem)(raw)
         return "user_progress", row.id, {**progress_dto(row), "server_id": row.id}
     if kind == "TOMBSTONE":
-        tombstone = TombstoneItem.from_raw_data(raw)
+        tombstone = reader(TombstoneItem)(raw)
         return tombstone.table_name, tombstone.record_id, None
     return None
 
@@ -143,7 +148,7 @@ def pull_changes(request: Request, user: Any) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- push
 PUSH_MAX_RECORDS = 100
-PUSHED = {"activities": ("created", "updated", "deleted"), "contacts": ("created",), "user_progress": ()}
+PUSHED = {"activities": ("created", "updated", "deleted"), "contacts": ("created", "updated", "deleted"), "user_progress": ()}
 
 
 def _bad(field: str, rule: str, message: str) -> Exception:
@@ -196,7 +201,7 @@ def _changed_since(item: Any, since: int, record: dict[str, Any] | None, field: 
     late commit, in that pull (docs/decisions.md, Offline sync)."""
     version = record.get("version") if record else None
     if isinstance(version, int) and not isinstance(version, bool):
-        changed = int(item.version) != version
+        changed = version_of(item) != version
     else:
         changed = (item.gsi5sk or "") > moment_of(since + SAFETY_WINDOW_MS)
     if changed:
@@ -217,10 +222,10 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
     """Check every pushed record first (shape, fields, ownership, conflicts), then apply them in
     order with the REST routes' logic. Every step is idempotent, so a push may be sent again."""
     from activity_tracker.logic import activities as logic
-    from activity_tracker.logic.contacts import new_contact
+    from activity_tracker.logic.contacts import edit_contact, may_change, new_contact, remove_contact
     from activity_tracker.models.activity import ActivityCreate, ActivityPatch
     from activity_tracker.models.base import parse
-    from activity_tracker.models.contact import ContactCreate
+    from activity_tracker.models.contact import ContactCreate, ContactPatch
     from activity_tracker.repository import contacts
 
     since, org_id = request.params.last_pulled_at, request.caller.org_id
@@ -257,16 +262,43 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
         _owned(user, item, field)
         _changed_since(item, since, None, field)
         plan.append(("delete", item, field))
-    for index, record in enumerate(changes.get("contacts", {}).get("created", [])):
-        field = f"changes.contacts.created.{index}"
-        contact_id = _record_id(record, field + ".id")
-        existing = contacts.get(org_id, contact_id)
-        if existing is not None:
-            if existing.created_by_user_id != user.id:
+    pushed_contacts = changes.get("contacts", {"created": [], "updated": [], "deleted": []})
+    contacts_first: list[tuple[str, Any, Any]] = []
+    contacts_last: list[tuple[str, Any, Any]] = []
+    for kind in ("created", "updated"):
+        for index, record in enumerate(pushed_contacts[kind]):
+            field = f"changes.contacts.{kind}.{index}"
+            contact_id = _record_id(record, field + ".id")
+            existing = contacts.get(org_id, contact_id)
+            if existing is None:  # created, or updated on a device that never pushed it: create it
+                body = parse(ContactCreate, {n: record[n] for n in ("name", "notes") if record.get(n) is not None}, prefix=field + ".")
+                contacts_first.append(("contact", (contact_id, body), field))
+                continue
+            if kind == "created" and existing.created_by_user_id != user.id:
                 raise Conflict("Another contact has this id.", [{"field": field + ".id", "rule": "id_unique_per_org", "message": "choose another id"}])
+            if existing.deleted_at:
+                if kind == "created":  # a replay of a contact created, then deleted: nothing to do
+                    continue
+                raise Conflict("The contact was deleted on the server: pull, then push again.", [{"field": field, "rule": "changed_since_last_pull", "message": "pull first"}])
+            stored = contact_dto(existing)
+            diff = {n: record[n] for n in ("name", "notes") if n in record and record[n] != stored[n]}
+            if kind == "created" or not diff:  # a replay of what the server holds already
+                continue
+            if not may_change(user, existing):
+                raise Forbidden("Only whoever created a contact, or a coordinator or admin, may change it.")
+            _changed_since(existing, since, record, field)
+            contacts_first.append(("contact_edit", existing, parse(ContactPatch, {**diff, "version": version_of(existing)}, prefix=field + ".")))  # written only if still at it
+    for index, record in enumerate(pushed_contacts["deleted"]):
+        field = f"changes.contacts.deleted.{index}"
+        existing = contacts.get(org_id, _record_id(record, field, whole=False))
+        if existing is None or existing.deleted_at:  # unknown or deleted already: nothing to do
             continue
-        body = parse(ContactCreate, {n: record[n] for n in ("name", "notes") if record.get(n) is not None}, prefix=field + ".")
-        plan.append(("contact", (contact_id, body), field))
+        if not may_change(user, existing):
+            raise Forbidden("Only whoever created a contact, or a coordinator or admin, may delete it.")
+        _changed_since(existing, since, None, field)
+        contacts_last.append(("contact_delete", existing, field))
+    # contacts are created and edited before the activities that may name them, deleted after them
+    plan = contacts_first + plan + contacts_last
 
     counts = {table: {"created": 0, "updated": 0, "deleted": 0} for table in ("activities", "contacts")}
     for action, subject, detail in plan:
@@ -279,6 +311,12 @@ def push_changes(request: Request, user: Any) -> dict[str, Any]:
         elif action == "delete":
             logic.soft_delete(user, subject)
             counts["activities"]["deleted"] += 1
+        elif action == "contact_edit":
+            edit_contact(user, subject, detail)
+            counts["contacts"]["updated"] += 1
+        elif action == "contact_delete":
+            remove_contact(user, subject, version=version_of(subject))  # deleted only if still as checked
+            counts["contacts"]["deleted"] += 1
         else:
             from pynamodb.exceptions import PutError
 

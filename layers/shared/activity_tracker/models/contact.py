@@ -9,10 +9,20 @@ from activity_tracker.models.base import Page, QueryModel, RequestModel, Respons
 
 
 class ContactCreate(RequestModel):
-    server_owned = frozenset({"id", "organization_id", "created_by_user_id", "created_at", "updated_at"})
+    server_owned = frozenset({"id", "organization_id", "created_by_user_id", "created_at", "updated_at", "version", "deleted_at"})
 
     name: str = Field(min_length=1, max_length=200)
     notes: str | None = Field(None, max_length=10_000)
+
+
+class ContactPatch(RequestModel):
+    """The fields of a contact its creator or a coordinator/admin may change (absent: unchanged)."""
+
+    server_owned = frozenset({"id", "organization_id", "created_by_user_id", "created_at", "updated_at", "deleted_at"})
+
+    name: str = Field(None, min_length=1, max_length=200)  # type: ignore[assignment]  # absent: unchanged; null is 400
+    notes: str | None = Field(None, max_length=10_000)
+    version: int = Field(None, ge=0, description="The version the client read; another one is 409 `version_conflict` (or send `If-Match`).")  # type: ignore[assignment]
 
 
 class ContactListQuery(QueryModel):
@@ -30,6 +40,7 @@ class ContactOut(ResponseModel):
     created_by_user_id: str
     created_at: Timestamp
     updated_at: Timestamp
+    version: int = Field(description="Starts at 1 and grows by one on every change; the `ETag` is `\"v<version>\"`.")
 
 
 class ContactPage(Page[ContactOut]):

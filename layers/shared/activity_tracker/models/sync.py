@@ -73,7 +73,7 @@ class PushQuery(QueryModel):
 
 class PushBody(RequestModel):
     changes: dict[str, Any] = Field(
-        description="WatermelonDB's changes: `activities` {created, updated, deleted} and `contacts` {created}; records as the device holds them (its `id`, the fields of the REST answers; server-owned fields are ignored)."
+        description="WatermelonDB's changes: `activities` and `contacts`, each {created, updated, deleted}; records as the device holds them (its `id`, the fields of the REST answers; server-owned fields are ignored)."
     )
 
 

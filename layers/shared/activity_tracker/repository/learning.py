@@ -50,6 +50,7 @@ class ClassItem(TableItem):
     task_ids = UnicodeSetAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    version = NumberAttribute(null=True)  # moved by every change of the class (its ETag); absent on older classes: 0
     gsi2pk = UnicodeAttribute()
     gsi2sk = UnicodeAttribute()
     by_organization = Gsi2()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
+from activity_tracker.conditional import version_condition
 from activity_tracker.repository.table import Gsi2, TableItem
 from activity_tracker.vocabulary import DEFAULT_ACTIVITY_TYPE_CATEGORIES, DEFAULT_TIMEZONE
 
@@ -22,6 +23,7 @@ class OrganizationItem(TableItem):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)  # who made the last change (the audit trail's "who")
+    version = NumberAttribute(null=True)  # moved by every change through the API (its ETag); absent on older organizations: 0
     gsi2pk = UnicodeAttribute(null=True)  # keys.ALL_ORGANIZATIONS
     gsi2sk = UnicodeAttribute(null=True)  # the organization id
     every_organization = Gsi2()
@@ -42,6 +44,7 @@ def new_organization(org_id: str, created_by: str | None = None) -> Organization
         created_at=moment,
         updated_at=moment,
         updated_by=created_by,
+        version=1,
         gsi2pk=keys.ALL_ORGANIZATIONS,
         gsi2sk=org_id,
     )
@@ -54,9 +57,22 @@ def get(org_id: str, *, consistent: bool = False) -> OrganizationItem | None:
         return None
 
 
-def update(org: OrganizationItem, changes: dict[str, Any], *, actor: str) -> OrganizationItem:
-    """Apply `changes` in one UpdateItem, `actor` stored as `updated_by`; returns the item as stored."""
+class VersionChanged(Exception):
+    """The organization is no longer at one of the versions the write expected (If-Match)."""
+
+
+def update(org: OrganizationItem, changes: dict[str, Any], *, actor: str, expected_versions: frozenset[int] | None = None) -> OrganizationItem:
+    """Apply `changes` in one UpdateItem, the version up by one; with `expected_versions`
+    conditioned on the organization still being at one of them (atomic If-Match); `actor` stored as `updated_by`. Returns the item as stored."""
     actions = [getattr(OrganizationItem, name).set(value) for name, value in changes.items()]
-    actions += [OrganizationItem.updated_at.set(now_iso()), OrganizationItem.updated_by.set(actor)]
-    org.update(actions=actions, condition=OrganizationItem.pk.exists())
+    actions += [OrganizationItem.updated_at.set(now_iso()), OrganizationItem.version.add(1), OrganizationItem.updated_by.set(actor)]
+    condition = OrganizationItem.pk.exists()
+    if expected_versions is not None:
+        condition &= version_condition(OrganizationItem.version, expected_versions)
+    try:
+        org.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if expected_versions is not None and error.cause_response_code == "ConditionalCheckFailedException":
+            raise VersionChanged() from None
+        raise
     return org

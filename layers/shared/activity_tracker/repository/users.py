@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
+from activity_tracker.conditional import version_condition
 from activity_tracker.repository.organizations import OrganizationItem, new_organization
 from activity_tracker.repository.table import Gsi1, TableItem, cancellation_codes, transaction
 
@@ -42,6 +43,7 @@ class UserItem(TableItem):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)  # who made the last change (the audit trail's "who")
+    version = NumberAttribute(null=True)  # moved by every change through the API (its ETag); absent on older users: 0
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     by_organization = Gsi1()
@@ -98,6 +100,7 @@ def new_user(org_id: str, user_id: str, email: str, role: str, campus_id: str | 
         created_at=moment,
         updated_at=moment,
         updated_by=user_id,  # the first sign-in creates the user: their own doing
+        version=1,
         gsi1pk=keys.users_of_org(org_id),
         gsi1sk=f"{moment}#{user_id}",
     )
@@ -178,9 +181,22 @@ class Busy(Exception):
     """The sign-in transaction lost a race; trying again from the start can succeed."""
 
 
-def update_fields(user: UserItem, changes: dict[str, Any], *, actor: str) -> UserItem:
-    """Apply `changes` in one UpdateItem; `actor` (who makes the change) is stored as `updated_by`."""
+class VersionChanged(Exception):
+    """The user is no longer at one of the versions the write expected (If-Match)."""
+
+
+def update_fields(user: UserItem, changes: dict[str, Any], *, actor: str, expected_versions: frozenset[int] | None = None) -> UserItem:
+    """One UpdateItem: `changes`, `updated_at` and the version up by one; with `expected_versions`
+    conditioned on the user still being at one of them (atomic If-Match); `actor` (who makes the change) is stored as `updated_by`. Returns the item as stored."""
     actions = [getattr(UserItem, name).set(value) for name, value in changes.items()]
-    actions += [UserItem.updated_at.set(now_iso()), UserItem.updated_by.set(actor)]
-    user.update(actions=actions, condition=UserItem.pk.exists())
+    actions += [UserItem.updated_at.set(now_iso()), UserItem.version.add(1), UserItem.updated_by.set(actor)]
+    condition = UserItem.pk.exists()
+    if expected_versions is not None:
+        condition &= version_condition(UserItem.version, expected_versions)
+    try:
+        user.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if expected_versions is not None and error.cause_response_code == "ConditionalCheckFailedException":
+            raise VersionChanged() from None
+        raise
     return user

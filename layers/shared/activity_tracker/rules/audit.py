@@ -45,7 +45,7 @@ SHOWN: dict[str, frozenset[str]] = {
     }),  # redacted: summary, rejection_reason, calendar_event_uid (a calendar's id may embed an address)
     "HOME_VISIT_REPORT": frozenset({"activity_id", "created_by_user_id"}),  # redacted: content
     "USER": frozenset({"nivel", "active", "newsletter", "role", "campus_id"}),  # redacted: email, name, image, localidad, telefono
-    "CONTACT": frozenset({"created_by_user_id"}),  # redacted: name, notes
+    "CONTACT": frozenset({"created_by_user_id", "deleted_at"}),  # redacted: name, notes
     "ORGANIZATION": frozenset({"name", "timezone", "is_test_organization", "activity_type_categories"}),  # the organization's, not a person's
     "EXPORT": frozenset(),
 }  # fmt: skip
@@ -117,13 +117,12 @@ def _action(kind: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -
         return "created"
     if new is None:
         return "removed"
-    if kind == "ACTIVITY":
-        if not old.get("deleted_at") and new.get("deleted_at"):
-            return "deleted"
-        if old.get("deleted_at") and not new.get("deleted_at"):
-            return "restored"
-        if old.get("status") != new.get("status"):
-            return "reviewed"
+    if not old.get("deleted_at") and new.get("deleted_at"):  # activities and contacts are soft-deleted
+        return "deleted"
+    if old.get("deleted_at") and not new.get("deleted_at"):
+        return "restored"
+    if kind == "ACTIVITY" and old.get("status") != new.get("status"):
+        return "reviewed"
     return "updated"
 
 
