@@ -43,6 +43,7 @@ class UserItem(TableItem):
     updated_at = UnicodeAttribute()
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
+    erased_at = UnicodeAttribute(null=True)  # set by erasure (privacy/erasure.py): the profile signs in no more
     by_organization = Gsi1()
 
 
