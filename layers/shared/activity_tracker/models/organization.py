@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from activity_tracker.dto import organization_dto as organization_dto  # re-exported: the DTOs live in activity_tracker.dto
 from activity_tracker.models.base import RequestModel, ResponseModel
