@@ -172,3 +172,13 @@ def test_the_worker_writes_with_bounded_memory(api: Api, org_id: str, monkeypatc
     done = api.call("GET", f"/api/data-exports/{queued['id']}", person).body
     assert len(download(done["url"])["activities"]) == 350
     assert len(parts) == 2 and max(held) < worker.PART_SIZE  # 7 MB written; never a part held after it was full
+
+
+def test_one_unfinished_export_per_person(api: Api, org_id: str):
+    admin, person = make_user(api, org_id, "admin"), make_user(api, org_id)
+    first = api.call("POST", "/api/users/me/data-export", person).body
+    assert api.call("POST", "/api/users/me/data-export", person).body == first
+    assert api.call("POST", f"/api/users/{person.sub}/data-export", admin).body == first
+    run_worker(api, org_id)
+    second = api.call("POST", "/api/users/me/data-export", person).body
+    assert second["id"] != first["id"] and second["status"] == "pending"

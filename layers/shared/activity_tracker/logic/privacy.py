@@ -24,8 +24,13 @@ def _shown_status(job: Any) -> str:
 
 # ---------------------------------------------------------------- personal-data export
 def _queue_data_export(org_id: str, subject_id: str, requested_by: str) -> Response:
+    """One unfinished export per person: while one is pending or running, asking again answers it
+    (an export reads the whole organization's activities; repeated asks must not pile up)."""
     from activity_tracker.privacy.export import new_data_export
 
+    latest = next(iter(jobs.JobItem.by_subject.query(keys.data_exports_of_user(org_id, subject_id), scan_index_forward=False, limit=1)), None)
+    if latest is not None and latest.status in ("pending", "running") and not jobs.stopped(latest):
+        return Response(202, {"id": latest.id, "status": latest.status})
     job = new_data_export(org_id, new_id(), subject_id, requested_by)
     jobs.create(job)
     logger.info("personal-data export requested", extra={"data_export": job.id, "organization": org_id, "subject": subject_id, "requested_by": requested_by})
