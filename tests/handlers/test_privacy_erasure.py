@@ -227,3 +227,21 @@ def test_only_admins_erase_and_not_themselves(api: Api, world: World):
     assert api.call("POST", f"/api/users/{uuid.uuid4()}/erase", world.admin).status == 404
     assert api.call("POST", f"/api/contacts/{uuid.uuid4()}/erase", world.admin).status == 404
     assert api.call("GET", f"/api/erasures/{uuid.uuid4()}", world.admin).status == 404
+
+
+def test_an_erasure_whose_worker_was_killed_is_continued_when_asked_again(api: Api, world: World):
+    """A run killed outright (no `failed` written) leaves `running`; once older than the worker's
+    timeout it reads failed, and asking again queues it from its place."""
+    from activity_tracker.clock import iso, now
+    from activity_tracker.privacy import jobs
+
+    queued = api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin).body
+    job = jobs.get(f"ORG#{world.org_id}#ERASURE#{queued['id']}", "ERASURE")
+    assert job is not None and jobs.claim(job)  # claimed by a worker that then dies
+    assert api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin).body["status"] == "running"  # still within its time
+    job.update(actions=[jobs.JobItem.started_at.set(iso(now() - jobs.STALE_RUNNING - jobs.STALE_RUNNING))])
+    assert api.call("GET", f"/api/erasures/{queued['id']}", world.admin).body["status"] == "failed"
+    assert api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin).body == {"id": queued["id"], "status": "pending"}
+    run(api, world.org_id, ERASURE_WORKER)
+    assert api.call("GET", f"/api/erasures/{queued['id']}", world.admin).body["status"] == "done"
+    assert [t for t in world.texts if t in scan_text()] == []
