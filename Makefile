@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 SAM := $(VENV)/bin/sam
 
-.PHONY: help load chaos export-scheduled export-sweep replay-stream-failures recount-stats local test lint pytest validate token seed events bench build clean openapi fuzz
+.PHONY: help load chaos export-scheduled export-sweep retention replay-stream-failures recount-stats local test lint pytest validate token seed events bench build clean openapi fuzz
 
 $(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ export-scheduled: $(VENV)/.local-deps
 ## make export-sweep: re-drive or fail stuck Bufdir exports now (what ExportsSweepFunction does every 15 minutes), against a running `make local`
 export-sweep: $(VENV)/.local-deps
 	$(PY) -m local invoke ExportsSweepFunction
+
+## make retention: run the daily retention of free text (RetentionScheduleFunction) now, against a running `make local`; a rerun continues an unfinished run
+retention: $(VENV)/.local-deps
+	$(PY) -m local invoke RetentionScheduleFunction
 
 ## make replay-stream-failures: replay the stream consumer's failed batches (its on-failure queue) against a running `make local`
 replay-stream-failures: $(VENV)/.local-deps

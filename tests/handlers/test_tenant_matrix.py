@@ -121,6 +121,12 @@ class Org:
         body = {"period_start": f"{year}-01-01", "period_end": f"{year}-01-31", "format": "csv"}
         return self.create(who or self.person("admin"), "POST", "/api/exports/bufdir", body, "an export")["id"]
 
+    def data_export(self, who: Person) -> str:
+        return self.create(who, "POST", "/api/users/me/data-export", {}, "a personal-data export")["id"]
+
+    def erasure(self) -> str:
+        return self.create(self.person("admin"), "POST", f"/api/contacts/{self.contact(self.person('member'))}/erase", {}, "an erasure")["id"]
+
     def progress(self, who: Person, item_id: str) -> None:
         self.create(who, "POST", "/api/user_progress", {"data": {"progress_type": "sign_learned", "item_id": item_id, "score": 1}}, "a progress row")
 
@@ -200,6 +206,14 @@ TABLE: list[Entry] = [
     Entry("POST", "/api/exports/bufdir", REVIEWERS, body=lambda org, who: org.no_export_pending() or {"period_start": "2026-01-01", "period_end": "2026-01-31", "format": "json"}, statuses=frozenset({202})),
     Entry("GET", "/api/exports", REVIEWERS),
     Entry("GET", "/api/exports/{id}", REVIEWERS, make=lambda org, who: org.export(), owner="member", note="API.md gives exports to coordinator/admin"),
+    # privacy
+    Entry("POST", "/api/users/me/data-export", EVERYONE, statuses=frozenset({202})),
+    Entry("POST", "/api/users/{id}/data-export", frozenset({"admin"}), make=lambda org, who: org.new_member().sub, owner="member", statuses=frozenset({202})),
+    Entry("GET", "/api/data-exports/{id}", EVERYONE, make=lambda org, who: org.data_export(who), note="the person it is about"),
+    Entry("GET", "/api/data-exports/{id}", frozenset({"admin"}), make=lambda org, who: org.data_export(who), owner="member"),
+    Entry("POST", "/api/users/{id}/erase", frozenset({"admin"}), make=lambda org, who: org.new_member().sub, owner="member", statuses=frozenset({202})),
+    Entry("POST", "/api/contacts/{id}/erase", frozenset({"admin"}), make=lambda org, who: org.contact(who), owner="member", statuses=frozenset({202})),
+    Entry("GET", "/api/erasures/{id}", frozenset({"admin"}), make=lambda org, who: org.erasure(), owner="member"),
     # learning platform
     Entry("POST", "/api/tasks", CONTENT, body=_fixed({"title": "T", "content": "C", "answer": "A", "description": "D", "type": "exam", "difficulty": "hard"})),
     Entry("GET", "/api/tasks", EVERYONE),

@@ -172,7 +172,7 @@ def test_the_retention_the_rules_assume_is_the_buckets_lifecycle():
     from local.template import Stack
 
     rules = Stack().resources["ExportsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
-    (expiry,) = [rule["ExpirationInDays"] for rule in rules if "ExpirationInDays" in rule]
+    (expiry,) = [rule["ExpirationInDays"] for rule in rules if "ExpirationInDays" in rule and "Prefix" not in rule]  # the whole bucket's rule
     assert RETENTION.days == expiry
 
 

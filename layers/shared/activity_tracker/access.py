@@ -29,7 +29,7 @@ def current_user(caller: Caller) -> UserItem:
     user = users.get(caller.org_id, caller.user_id)
     if user is None:
         user = _first_sign_in(caller)
-    if not user.active:
+    if not user.active or user.erased_at:  # an erased profile stays closed, even if set active again
         raise Forbidden("Your account is deactivated.")
     return user
 

@@ -177,6 +177,7 @@ def error_response(status: int, body: dict[str, Any], headers: dict[str, str], r
     `apigw-requestid` header of the same answer), which support finds in the logs."""
     return http_response(status, {"error": {**body["error"], "request_id": request_id}}, headers)
 
+
 Action = Callable[[Request, Any], Any]
 ModelRef = type | str  # a pydantic model, or "module:Name" of one in activity_tracker.models, imported when first needed
 

@@ -29,6 +29,8 @@ NAMED_RULES = frozenset({
     # offline sync and retries (logic/sync.py, idempotency.py, If-Match)
     "changed_since_last_pull", "id_unique_per_org", "idempotency_key_format", "idempotency_key_in_progress", "idempotency_key_reused",
     "contact_not_deleted", "precondition_failed", "resync_required", "sync_change_not_supported", "sync_changes_shape", "sync_record_shape", "sync_table_unknown",
+    # privacy (logic/privacy.py, models/organization.py)
+    "admin_cannot_erase_self", "retention_years_in_range",
 })  # fmt: skip
 PYDANTIC_RULES = frozenset({
     "bool_parsing", "bool_type", "dict_type", "greater_than_equal", "int_from_float", "int_parsing", "int_type", "less_than_equal",

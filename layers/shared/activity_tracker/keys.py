@@ -254,3 +254,36 @@ HISTORY_PREFIX = "AUDIT#"  # an activity's own audit entries, beside it: `ORG#o#
 
 def history_sk(moment: str, event_id: str) -> str:
     return f"{HISTORY_PREFIX}{moment}#{event_id}"
+
+
+# --- privacy: personal-data exports, erasures, retention runs (docs/data-model.md, Privacy)
+def data_export_pk(org_id: str, export_id: str) -> str:
+    return f"ORG#{org_id}#DATAEXPORT#{export_id}"
+
+
+DATA_EXPORT_SK = "DATAEXPORT"
+
+
+def data_exports_of_user(org_id: str, user_id: str) -> str:
+    """GSI1 partition: the personal-data exports about one user, by `created_at#id`."""
+    return f"ORG#{org_id}#USER#{user_id}#DATAEXPORTS"
+
+
+def erasure_pk(org_id: str, erasure_id: str) -> str:
+    return f"ORG#{org_id}#ERASURE#{erasure_id}"
+
+
+ERASURE_SK = "ERASURE"
+
+
+def erasures_of_org(org_id: str) -> str:
+    """GSI2 partition: the organization's erasure records, by `created_at#id`."""
+    return f"ORG#{org_id}#ERASURES"
+
+
+def retention_run_pk(org_id: str, day: str) -> str:
+    """One retention run per organization and UTC day: a rerun of the schedule continues it."""
+    return f"ORG#{org_id}#RETENTION#{day}"
+
+
+RETENTION_RUN_SK = "RETENTION"

@@ -284,7 +284,9 @@ def edit_activity(org_id: str, user: Any, item: repo.ActivityItem, patch: Activi
     new = {**old, **{name: getattr(patch, name) for name in changed}}
     org = _organization(org_id)
     if "contact_id" in changed and new["contact_id"]:
-        problem = _contact_problem(new["contact_id"], get_many([(ContactItem, keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK)]).get((keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK)))
+        problem = _contact_problem(
+            new["contact_id"], get_many([(ContactItem, keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK)]).get((keys.contact_pk(org.id, new["contact_id"]), keys.CONTACT_SK))
+        )
         if problem is not None:
             raise problem
     if "activity_date" in changed:

@@ -149,7 +149,9 @@ def list_classes(request: Request, user: Any) -> dict[str, Any]:
     scheduled = SortRange(low=query.from_, high=query.to + "~" if query.to else None)  # `scheduled_at#id`, UTC days
     start = decode_cursor(query.cursor, ("pk", "sk", "gsi2pk", "gsi2sk"), ("gsi2pk", partition), ("gsi2sk", scheduled))
     condition = ClassItem.status == query.status if query.status else None
-    found = records(ClassItem.by_organization, partition, scheduled.condition(ClassItem.gsi2sk), filter_condition=condition, page_size=100 if condition is not None else query.limit, start=start_key(start))
+    found = records(
+        ClassItem.by_organization, partition, scheduled.condition(ClassItem.gsi2sk), filter_condition=condition, page_size=100 if condition is not None else query.limit, start=start_key(start)
+    )
     items, cursor = collect(found, query.limit, lambda it: cursor_key(it, "gsi2"))
     return {"items": [class_dto(it) for it in items], "next_cursor": cursor}
 

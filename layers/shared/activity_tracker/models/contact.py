@@ -40,7 +40,7 @@ class ContactOut(ResponseModel):
     created_by_user_id: str
     created_at: Timestamp
     updated_at: Timestamp
-    version: int = Field(description="Starts at 1 and grows by one on every change; the `ETag` is `\"v<version>\"`.")
+    version: int = Field(description='Starts at 1 and grows by one on every change; the `ETag` is `"v<version>"`.')
 
 
 class ContactPage(Page[ContactOut]):

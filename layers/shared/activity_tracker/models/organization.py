@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 from activity_tracker.dto import organization_dto as organization_dto  # re-exported: the DTOs live in activity_tracker.dto
 from activity_tracker.models.base import RequestModel, ResponseModel
 from activity_tracker.vocabulary import ActivityType, BufdirCategory
+
+
+class RetentionSettings(TypedDict, total=False):
+    """How long personal free text is kept (docs/operations.md, Privacy)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    free_text_years: int | None  # activities dated more than this many years ago lose their free text; null: kept
 
 
 class OrganizationPatch(RequestModel):
@@ -20,6 +29,15 @@ class OrganizationPatch(RequestModel):
     timezone: str = None  # type: ignore[assignment]
     is_test_organization: bool = None  # type: ignore[assignment]
     activity_type_categories: dict[ActivityType, BufdirCategory | None] = None  # type: ignore[assignment]
+    retention: RetentionSettings = None  # type: ignore[assignment]
+
+    @field_validator("retention")
+    @classmethod
+    def _retention(cls, retention: RetentionSettings) -> RetentionSettings:
+        years = retention.get("free_text_years")
+        if years is not None and not 1 <= years <= 100:
+            raise PydanticCustomError("retention_years_in_range", "retention.free_text_years must be null or a whole number of years from 1 to 100")
+        return {"free_text_years": years}
 
     @field_validator("timezone")
     @classmethod
@@ -37,6 +55,7 @@ class OrganizationOut(ResponseModel):
     timezone: str
     is_test_organization: bool
     activity_type_categories: dict[ActivityType, BufdirCategory | None] = Field(description="Activity type → Bufdir category; null: Bufdir does not count that type.")
+    retention: RetentionSettings = Field(description="How long personal free text is kept; `free_text_years` null: kept for ever (the default).")
 
 
 def is_iana_timezone(name: str) -> bool:

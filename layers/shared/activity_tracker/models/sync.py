@@ -62,13 +62,19 @@ class PullAnswer(ResponseModel):
     """Everything that changed since `last_pulled_at`, a page at a time (see docs/data-model.md, Offline sync)."""
 
     changes: PullChanges
-    timestamp: int = Field(description="Send it as `last_pulled_at` next time, once `has_more` is false. It lags the server's clock by the safety window: the next pull sends again what changed in that window (upserts on the device).")
+    timestamp: int = Field(
+        description="Send it as `last_pulled_at` next time, once `has_more` is false. It lags the server's clock by the safety window: the next pull sends again what changed in that window (upserts on the device)."
+    )
     has_more: bool = Field(description="True: call again with `cursor` (same `last_pulled_at`) and merge the answers before applying them.")
     cursor: str | None
 
 
 class PushQuery(QueryModel):
-    last_pulled_at: int = Field(0, ge=0, description="The `timestamp` of the device's last pull (WatermelonDB sends it; 0 when it never pulled): a record changed on the server after it fails the push (409), so the device pulls first.")
+    last_pulled_at: int = Field(
+        0,
+        ge=0,
+        description="The `timestamp` of the device's last pull (WatermelonDB sends it; 0 when it never pulled): a record changed on the server after it fails the push (409), so the device pulls first.",
+    )
 
 
 class PushBody(RequestModel):

@@ -74,7 +74,13 @@ def update(item: ContactItem, changes: dict[str, Any], *, actor: str, expected_v
         actions.append(ContactItem.gsi2sk.set(keys.contact_by_name(changes["name"], item.id)))
     if delete:
         actions += [ContactItem.deleted_at.set(moment), ContactItem.gsi2pk.remove(), ContactItem.gsi2sk.remove()]
-    actions += [ContactItem.updated_at.set(moment), ContactItem.version.add(1), ContactItem.updated_by.set(actor), ContactItem.gsi5pk.set(keys.changes_of_org(item.organization_id)), ContactItem.gsi5sk.set(keys.change_sk(moment, item.id))]
+    actions += [
+        ContactItem.updated_at.set(moment),
+        ContactItem.version.add(1),
+        ContactItem.updated_by.set(actor),
+        ContactItem.gsi5pk.set(keys.changes_of_org(item.organization_id)),
+        ContactItem.gsi5sk.set(keys.change_sk(moment, item.id)),
+    ]
     condition = ContactItem.pk.exists() & ContactItem.deleted_at.does_not_exist()
     if expected_versions is not None:
         condition &= version_condition(ContactItem.version, expected_versions)

@@ -98,4 +98,3 @@ def new_user_activity(org_id: str, user_id: str, class_id: str, role: str, momen
         id=user_activity_id, user_id=user_id, organization_id=org_id, class_id=class_id, task_id=task_id,
         role=role, completed=False, created_at=moment, updated_at=moment, lsi1sk=keys.user_activity_by_id(user_activity_id),
     )  # fmt: skip
-

@@ -20,6 +20,7 @@ class OrganizationItem(TableItem):
     timezone = UnicodeAttribute(default=DEFAULT_TIMEZONE)
     is_test_organization = BooleanAttribute(default=False)
     activity_type_categories = JSONAttribute(default=lambda: dict(DEFAULT_ACTIVITY_TYPE_CATEGORIES))
+    retention = JSONAttribute(default=lambda: {"free_text_years": None})  # privacy/retention.py
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)  # who made the last change (the audit trail's "who")

@@ -163,6 +163,8 @@ def wait_before_retry(attempt: int) -> None:
     import time
 
     time.sleep((0.02 * 2**attempt) * (0.5 + random.random()))
+
+
 def plain(value: dict[str, Any]) -> Any:
     """One raw attribute value as Python: numbers as int (float when not whole), sets as sets."""
     ((kind, raw),) = value.items()

@@ -46,6 +46,7 @@ class UserItem(TableItem):
     version = NumberAttribute(null=True)  # moved by every change through the API (its ETag); absent on older users: 0
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
+    erased_at = UnicodeAttribute(null=True)  # set by erasure (privacy/erasure.py): the profile signs in no more
     by_organization = Gsi1()
 
 

@@ -107,5 +107,3 @@ def local_day_window(local_date: str, days: int) -> tuple[str, str]:
     first = day - span if day - date.min >= span else date.min
     last = day + span if date.max - day >= span else date.max
     return first.isoformat(), last.isoformat()
-
-

@@ -190,4 +190,3 @@ def apply(changes: list[Change]) -> Outcome:
         time.sleep(0.05 * 2**attempt)
     outcome.failed = [c.event_id for c, _ in pending]
     return outcome
-

@@ -41,8 +41,6 @@ class Change:
         return (self.new or self.old or {}).get("type")
 
 
-
-
 def lambda_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
     """A record of DynamoDB Streams' GetRecords in the shape Lambda passes to a stream function."""
     from datetime import datetime
