@@ -175,7 +175,7 @@ def _occurrence(event: Any, uid: str, recurrence_id: str, email: str, zone: Zone
         return found
     all_day = not isinstance(start, datetime)
     found.start_utc = _moment(start, zone)
-    if all_day:
+    if not isinstance(start, datetime):
         found.activity_date = start.isoformat()
     elif start.tzinfo is None:
         found.activity_date = start.isoformat(timespec="seconds")  # floating: the organization's local time

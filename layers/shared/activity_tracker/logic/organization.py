@@ -29,7 +29,7 @@ def patch_organization(request: Request, user: Any) -> dict[str, Any]:
     require_role(user, {"admin"}, "change the organization")
     patch: OrganizationPatch = request.body
     org = _organization(request)
-    changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set if name != "activity_type_categories"}
+    changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set if name != "activity_type_categories"}  # calendar_activity_types: replaced whole
     if "activity_type_categories" in patch.model_fields_set:
         changes["activity_type_categories"] = {**(org.activity_type_categories or {}), **patch.activity_type_categories}
     if changes:

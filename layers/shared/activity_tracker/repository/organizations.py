@@ -19,6 +19,7 @@ class OrganizationItem(TableItem):
     timezone = UnicodeAttribute(default=DEFAULT_TIMEZONE)
     is_test_organization = BooleanAttribute(default=False)
     activity_type_categories = JSONAttribute(default=lambda: dict(DEFAULT_ACTIVITY_TYPE_CATEGORIES))
+    calendar_activity_types = JSONAttribute(default=dict)  # calendar import: keyword or category -> activity type (logic/calendar_import.py)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     gsi2pk = UnicodeAttribute(null=True)  # keys.ALL_ORGANIZATIONS
