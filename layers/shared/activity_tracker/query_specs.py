@@ -19,6 +19,7 @@ SPECS: dict[str, dict[str, tuple[Any, ...]]] = {'activity:ActivityGetQuery': {'i
                                 'status': ('status', 'enum', None, None, ('under_review', 'approved', 'flagged', 'rejected'), None, False, False),
                                 'to': ('to', 'other', None, None, None, None, False, False),
                                 'user_id': ('user_id', 'str', 1, 128, '^[A-Za-z0-9._@-]{1,128}$', None, False, False)},
+ 'calendar:CalendarImportQuery': {'dry_run': ('dry_run', 'bool', None, None, None, False, False, False)},
  'contact:ContactListQuery': {'cursor': ('cursor', 'str', None, 2048, None, None, False, False), 'limit': ('limit', 'int', 1, 100, None, 25, False, False)},
  'export:ExportListQuery': {'cursor': ('cursor', 'str', None, 2048, None, None, False, False), 'limit': ('limit', 'int', 1, 100, None, 25, False, False)},
  'learning:ClassListQuery': {'cursor': ('cursor', 'str', None, 2048, None, None, False, False),

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from activity_tracker.models.activity import ActivityWarning
-from activity_tracker.models.base import QueryModel, ResponseModel
+from activity_tracker.models.base import QueryModel, ResponseModel, Timestamp
 
 ImportOutcome = Literal["created", "updated", "existing", "deleted", "skipped"]
 
@@ -43,4 +43,4 @@ class CalendarFeedCreated(ResponseModel):
     """The new secret feed URL: shown once (only its hash is stored). Any earlier URL stops working."""
 
     url: str = Field(description="Subscribe to it in a calendar app; anyone with it reads the feed, so keep it secret.")
-    created_at: str
+    created_at: Timestamp
