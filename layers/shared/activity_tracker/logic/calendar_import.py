@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextvars
 from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from activity_tracker import keys
@@ -80,18 +83,21 @@ class _Import:
         self.items = {item.id: item for item in stored.values()}
         self.known = known
         seen: set[tuple[str, str]] = set()
-        results = []
+        results: list[dict[str, Any] | None] = []
+        pending: list[tuple[int, Occurrence]] = []
         for occurrence in occurrences:
             if occurrence.skip is not None:
                 rule, message = occurrence.skip
                 results.append(_outcome(occurrence, "skipped", rule=rule, message=message))
-                continue
-            if occurrence.key in seen:  # the file lists the same occurrence twice: the first one counts
+            elif occurrence.key in seen:  # the file lists the same occurrence twice: the first one counts
                 results.append(_outcome(occurrence, "skipped", rule="calendar_event_repeated", message="the file holds this event (UID and RECURRENCE-ID) more than once"))
-                continue
-            seen.add(occurrence.key)
-            results.append(self.one(occurrence))
-        return results
+            else:
+                seen.add(occurrence.key)
+                pending.append((len(results), occurrence))
+                results.append(None)
+        for index, answer in _each(self.one, pending):
+            results[index] = answer
+        return [r for r in results if r is not None]
 
     def one(self, occurrence: Occurrence) -> dict[str, Any]:
         activity_type = activity_type_for(occurrence, self.mapping)
@@ -155,6 +161,22 @@ class _Import:
             holder = calendars.imported(self.org_id, self.user.id, [occurrence.key]).get(occurrence.key)
             return _outcome(occurrence, "existing", activity_id=holder, activity_type=activity_type)
         return _outcome(occurrence, "created", activity_id=item.id, activity_type=activity_type, warnings=warnings)
+
+
+WRITERS = 8  # occurrences written at once: each is its own transaction, so their round trips overlap (botocore's pool holds 10)
+
+
+def _each(work: Callable[[Occurrence], dict[str, Any]], pending: list[tuple[int, Occurrence]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, work(occurrence)) for each pending occurrence, `WRITERS` at a time. Each runs in a copy
+    of the caller's context (the request's context variables: its logger's correlation id, and
+    locally the IAM check of the function that runs it)."""
+    if len(pending) <= 1:
+        yield from ((index, work(occurrence)) for index, occurrence in pending)
+        return
+    with ThreadPoolExecutor(max_workers=WRITERS) as pool:
+        futures = [(index, pool.submit(contextvars.copy_context().run, work, occurrence)) for index, occurrence in pending]
+        for index, future in futures:
+            yield index, future.result()
 
 
 def _locked(occurrence: Occurrence, item: Any) -> dict[str, Any]:
