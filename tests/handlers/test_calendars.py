@@ -261,3 +261,12 @@ def test_a_token_is_read_at_most_its_hourly_limit(api: Api, mentor: Person, monk
     assert [api.call("GET", f"/api/calendar/feed/{token}", None).status for _ in range(2)] == [200, 200]
     limited = api.call("GET", f"/api/calendar/feed/{token}", None)
     assert (limited.status, limited.rules) == (429, ["calendar_feed_rate"]) and 1 <= int(limited.headers["retry-after"]) <= 3601
+
+
+def test_the_same_event_twice_in_one_file_is_imported_once(api: Api, org_id: str, mentor: Person):
+    event = "BEGIN:VEVENT\r\nUID:twice\r\nDTSTART:{start}\r\nDTEND:{end}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n"
+    start = current("apple.ics").decode().split("DTSTART;TZID=Europe/Oslo:")[1][:15]  # a past time of this week's fixtures
+    events = event.format(start=start, end=start, summary="first") + event.format(start=start, end=start, summary="second")
+    reply = imported(api, mentor, f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{events}END:VCALENDAR\r\n".encode())
+    assert outcomes(reply) == [("first", "created", None), ("second", "skipped", "calendar_event_repeated")]
+    assert [a["summary"] for a in activities_of(api, mentor)] == ["first"]

@@ -241,13 +241,15 @@ def read(data: bytes, content_type: str | None, *, timezone: str, email: str, no
         series.setdefault(uid, []).append(event)
     expanded = 0
     for uid, events in series.items():
-        recurring = any(e.get("RRULE") is not None or e.get("RDATE") is not None for e in events) or len(events) > 1
-        if not recurring:
-            event = events[0]
-            found = _occurrence(event, uid, recurrence_key(event.get("RECURRENCE-ID").dt) if event.get("RECURRENCE-ID") is not None else "", email, zone, now)
-            if found.skip is None and found.start_utc is not None and found.start_utc < window_start:
-                found.skip = ("calendar_event_outside_window", f"only events of the last {WINDOW_DAYS} days are imported")
-            out.append(found)
+        if not any(e.get("RRULE") is not None or e.get("RDATE") is not None for e in events):
+            # single events: one, or instances of a series whose rule is not in the file (an invitation to
+            # some occurrences), each by its own RECURRENCE-ID; the same one twice is caught by the import
+            for event in events:
+                original = event.get("RECURRENCE-ID")
+                found = _occurrence(event, uid, recurrence_key(getattr(original, "dt", None)) if original is not None else "", email, zone, now)
+                if found.skip is None and found.start_utc is not None and found.start_utc < window_start:
+                    found.skip = ("calendar_event_outside_window", f"only events of the last {WINDOW_DAYS} days are imported")
+                out.append(found)
             continue
         master = next((e for e in events if e.get("RECURRENCE-ID") is None), events[0])
         summary = _text(master.get("SUMMARY"), SUMMARY_MAX_CHARS)
