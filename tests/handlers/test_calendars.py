@@ -270,3 +270,30 @@ def test_the_same_event_twice_in_one_file_is_imported_once(api: Api, org_id: str
     reply = imported(api, mentor, f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{events}END:VCALENDAR\r\n".encode())
     assert outcomes(reply) == [("first", "created", None), ("second", "skipped", "calendar_event_repeated")]
     assert [a["summary"] for a in activities_of(api, mentor)] == ["first"]
+
+
+def test_a_poll_of_an_unchanged_feed_reads_no_activities(api: Api, org_id: str, mentor: Person, monkeypatch: pytest.MonkeyPatch):
+    """Once the user's latest change has settled, the ETag is a fingerprint read without the
+    activities (latest change stamp, classes, window): a 304 costs four small calls, however many
+    activities there are; any change of an activity or a class changes the tag."""
+    from datetime import timedelta
+
+    from activity_tracker.logic import calendar_feed
+
+    klass = api.call("POST", "/api/classes", mentor, {"class_type": "grupal", "max_participants": 5, "scheduled_at": "2099-02-01T10:00:00Z"}).body
+    logged = api.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-20", "activity_type": "meeting"}).body
+    path = f"/api/calendar/feed/{_token(api.call('POST', '/api/calendar/feed', mentor).body['url'])}"
+    fresh = api.call("GET", path, None).headers["etag"]
+    assert fresh.startswith('"u')  # the change is younger than a minute: the bytes' own tag
+    monkeypatch.setattr(calendar_feed, "SETTLE", timedelta(0))
+    settled = api.call("GET", path, None).headers["etag"]
+    assert settled != fresh and not settled.startswith('"u')
+    calls = record_aws_calls(monkeypatch)
+    assert api.call("GET", path, None, headers={"If-None-Match": settled}).status == 304
+    assert [(name, params.get("IndexName")) for name, params, _ in calls] == [("UpdateItem", None), ("Query", None), ("BatchGetItem", None), ("Query", "gsi5")]
+    api.call("PATCH", f"/api/activities/{logged['id']}", mentor, {"summary": "changed"})
+    after_activity = api.call("GET", path, None, headers={"If-None-Match": settled})
+    assert after_activity.status == 200 and "changed" in after_activity.body
+    api.call("POST", f"/api/classes/{klass['id']}/cancel", mentor)
+    after_class = api.call("GET", path, None, headers={"If-None-Match": after_activity.headers["etag"]})
+    assert after_class.status == 200 and "STATUS:CANCELLED" in after_class.body

@@ -5,12 +5,14 @@ POST creates (or rotates) the URL, DELETE revokes it; `GET /api/calendar/feed/{t
 (`secrets.token_urlsafe(32)`), stored only as its SHA-256; the feed answers 404 for an unknown,
 rotated or revoked token, or a deactivated user. Each token may be read `FEED_REQUESTS_PER_HOUR`
 times per UTC hour (429 with Retry-After beyond), on top of the route's throttling in template.yaml.
-The answer carries an ETag (a hash of its bytes); `If-None-Match` with it answers 304 without a body.
+The answer carries an ETag; `If-None-Match` with it answers 304 without a body, and (once the
+user's latest change is a minute old) without reading their activities (see SETTLE).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 from datetime import timedelta
@@ -18,7 +20,7 @@ from typing import Any
 
 from activity_tracker import keys
 from activity_tracker.api import Request, Response
-from activity_tracker.clock import now, now_iso
+from activity_tracker.clock import iso, now, now_iso
 from activity_tracker.errors import Conflict, NotFound, RateLimited
 from activity_tracker.repository import activities as activity_items
 from activity_tracker.repository import calendars
@@ -32,6 +34,13 @@ FEED_REQUESTS_PER_HOUR = 60
 TOKEN_BYTES = 32
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # token_urlsafe(32): 43 characters
 FEED_PATH = "/api/calendar/feed/"
+FEED_FORMAT = 1  # part of every ETag: a change of what the feed writes must change its tags
+# The ETag of a settled feed is a fingerprint of what it shows, read without reading the activities:
+# the user's latest change stamp (GSI5, stamped by every activity write), their classes' `updated_at`
+# and status, and the window's first day. The activities themselves come from GSI1, which may lag
+# GSI5 for a moment: while the latest change is younger than SETTLE, the tag is the hash of the bytes
+# instead, so a body read before GSI1 caught up is never cached under the fingerprint of the change.
+SETTLE = timedelta(seconds=60)
 
 
 def _url(request: Request, token: str) -> str:
@@ -101,14 +110,24 @@ def get_feed(request: Request, user: Any) -> Response:
     if profile is None or not is_profile(profile) or not profile.active:
         raise NotFound("calendar feed")
     since = (moment - timedelta(days=FEED_DAYS)).strftime("%Y-%m-%d")
+    classes = sorted(items.values(), key=lambda c: c.id)
+    latest = calendars.latest_change(org_id, user_id)
+    settled = latest < iso(moment - SETTLE)
+    fingerprint = _tag(json.dumps([FEED_FORMAT, user_id, since, latest, [(c.id, c.updated_at, c.status) for c in classes]]))
+    headers = {"Cache-Control": "private, max-age=300"}
+    if settled and _matches(request, fingerprint):  # nothing the feed shows changed: no activity read, no rendering
+        return Response(304, None, {**headers, "ETag": fingerprint})
     logged = activity_items.query(activity_items.ActivityItem.by_user, keys.activities_of_user(org_id, user_id), activity_items.by_date(since, None), None, 100, None)
     # activities imported from a calendar are already in that calendar: the feed leaves them out
     activities = [a for a in logged if not a.deleted_at and not a.calendar_event_uid]
     from activity_tracker.calendars.render import render
 
-    body = render(items.values(), activities, user_id=user_id)
-    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
+    body = render(classes, activities, user_id=user_id)
+    etag = fingerprint if settled else _tag(body, "u")  # a change of the last minute: the bytes' own tag (see SETTLE)
     if _matches(request, etag):
-        return Response(304, None, headers)
-    return Response(200, body, {**headers, "content-type": "text/calendar; charset=utf-8", "content-disposition": 'inline; filename="activity-tracker.ics"'})
+        return Response(304, None, {**headers, "ETag": etag})
+    return Response(200, body, {**headers, "ETag": etag, "content-type": "text/calendar; charset=utf-8", "content-disposition": 'inline; filename="activity-tracker.ics"'})
+
+
+def _tag(text: str, prefix: str = "") -> str:
+    return f'"{prefix}{hashlib.sha256(text.encode()).hexdigest()[:32]}"'

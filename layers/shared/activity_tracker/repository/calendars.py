@@ -124,3 +124,16 @@ def use_feed_token(hashed: str, window: str, limit: int) -> tuple[dict[str, Any]
                 raise
             old = plain_item(error.response.get("Item")) or old
     return old, False
+
+
+def latest_change(org_id: str, user_id: str) -> str:
+    """The change stamp (`gsi5sk`: ISO time#id) of the user's latest write of a record they own
+    (activities, progress rows), "" when none: one Query of GSI5, one item, its key only."""
+    from activity_tracker.repository.table import TABLE_NAME
+
+    answer = connection().client.query(
+        TableName=TABLE_NAME, IndexName="gsi5", KeyConditionExpression="gsi5pk = :p", ExpressionAttributeValues={":p": {"S": keys.changes_of_user(org_id, user_id)}},
+        ScanIndexForward=False, Limit=1, ProjectionExpression="gsi5sk",
+    )  # fmt: skip
+    found = answer.get("Items") or []
+    return str(found[0]["gsi5sk"]["S"]) if found else ""
