@@ -126,6 +126,7 @@ def handler_metadata(handler: Any) -> dict[str, Any]:
         "response": getattr(handler, "response", None),
         "responses": dict(getattr(handler, "responses", None) or {}),
         "summary": _summary(getattr(handler, "action", None)),
+        "media_types": dict(getattr(handler, "media_types", None) or {}),
     }
 
 
@@ -252,7 +253,11 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
             params.append(IF_MATCH_PARAMETER)
         if params:
             op["parameters"] = params
-        if meta["body"] is not None:
+        if route.public:
+            op["security"] = []  # no authorizer on the route (template.yaml `Auth: {Authorizer: NONE}`)
+        if "request" in meta["media_types"]:
+            op["requestBody"] = {"required": True, "content": {meta["media_types"]["request"]: {"schema": {"type": "string"}}}}
+        elif meta["body"] is not None:
             body: dict[str, Any] = {"required": True, "content": _content(refs[(meta["body"], "validation")])}
             example = sample_body(function, meta["body"])
             if example is not None:
@@ -265,6 +270,8 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
         for status, model in success.items():
             if status == 204:
                 responses[str(status)] = {"description": "Done; no body."}
+            elif "response" in meta["media_types"]:
+                responses[str(status)] = {"description": "Success.", "content": {meta["media_types"]["response"]: {"schema": {"type": "string"}}}}
             elif model is None:
                 raise ValueError(f"{function.logical_id} answers {status} with a body but declares no response model: endpoint(response=...) or responses={{{status}: Model}}")
             else:

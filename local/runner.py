@@ -183,12 +183,14 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                 self._send(404, _error("not_found", "No such route."))
                 return
             route, function, params = found
-            try:
-                claims = jwt_local.verify(self.headers.get("authorization"))
-            except jwt_local.InvalidToken as error:
-                log.info("401 %s %s: %s", self.command, url.path, error)  # API Gateway says no more than this body
-                self._send(401, GATEWAY_UNAUTHORIZED, {"www-authenticate": "Bearer"})
-                return
+            claims = None  # a public route (no authorizer in template.yaml): no JWT checked, no claims passed on
+            if not route.public:
+                try:
+                    claims = jwt_local.verify(self.headers.get("authorization"))
+                except jwt_local.InvalidToken as error:
+                    log.info("401 %s %s: %s", self.command, url.path, error)  # API Gateway says no more than this body
+                    self._send(401, GATEWAY_UNAUTHORIZED, {"www-authenticate": "Bearer"})
+                    return
             event = http_event(self.command, route.key, url.path, url.query, dict(self.headers.items()), body, claims, params or None)
             event["requestContext"]["requestId"] = self.request_id
             started = time.thread_time()

@@ -1,6 +1,6 @@
 """Writes events/<Function>.json: a sample API Gateway v2 event per HTTP function and a sample
 DynamoDB Streams event per stream consumer, for `sam local invoke -e` on machines with Docker.
-Bodies already in an events file are kept, so hand-written examples survive regeneration."""
+Bodies already in an events file are kept (with their content-type), so hand-written examples survive regeneration."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ def write_all() -> list[Path]:
             body = old.get("body")
             if body is None and route.method in ("POST", "PATCH", "PUT"):
                 body = "{}"
-            event = http_event(route.method, route.key, raw_path, old.get("rawQueryString", ""), {"content-type": "application/json", "host": "api.example.org"}, body.encode() if body else None, SAMPLE_CLAIMS, params)
+            content_type = (old.get("headers") or {}).get("content-type") or "application/json"  # a hand-written body keeps its type (text/calendar)
+            claims = None if route.public else SAMPLE_CLAIMS  # a public route has no authorizer, so no claims
+            event = http_event(route.method, route.key, raw_path, old.get("rawQueryString", ""), {"content-type": content_type, "host": "api.example.org"}, body.encode() if body else None, claims, params)
             event["requestContext"]["requestId"] = "sample-request-id"
             event["requestContext"]["timeEpoch"] = 0
             event["requestContext"]["time"] = "24/Nov/2026:09:00:00 +0000"

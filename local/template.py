@@ -56,6 +56,7 @@ class Route:
     path: str
     pattern: re.Pattern[str]
     literal_segments: int
+    public: bool = False  # `Auth: {Authorizer: NONE}` on the event: API Gateway checks no JWT for it
 
     @property
     def key(self) -> str:
@@ -179,7 +180,8 @@ class Stack:
             spec = event.get("Properties") or {}
             if event["Type"] == "HttpApi":
                 pattern, literal = route_pattern(spec["Path"])
-                function.routes.append(Route(spec["Method"].upper(), spec["Path"], pattern, literal))
+                public = str(((spec.get("Auth") or {}).get("Authorizer")) or "").upper() == "NONE"
+                function.routes.append(Route(spec["Method"].upper(), spec["Path"], pattern, literal, public))
             elif event["Type"] == "DynamoDB":
                 filters = [json.loads(f["Pattern"]) for f in ((spec.get("FilterCriteria") or {}).get("Filters") or [])]
                 function.streams.append(

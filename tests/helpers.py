@@ -64,9 +64,34 @@ class Api:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         event = http_event(method, route.key, url.path, url.query, {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}}, data, who.claims if who else None, params or None)
         result = self.handlers.invoke(function, event)
-        check_success_body(self.handlers.get(function), result["statusCode"], result.get("body"), f"{method} {route.path}")
-        check_error_body(result["statusCode"], result.get("body"), f"{method} {route.path}")
-        return Reply(result["statusCode"], json.loads(result["body"]) if result.get("body") else None, {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()})
+        answered = {k.lower(): str(v) for k, v in (result.get("headers") or {}).items()}
+        if is_json(answered):
+            check_success_body(self.handlers.get(function), result["statusCode"], result.get("body"), f"{method} {route.path}")
+            check_error_body(result["statusCode"], result.get("body"), f"{method} {route.path}")
+        else:
+            check_media_type(self.handlers.get(function), result["statusCode"], answered, f"{method} {route.path}")
+        return Reply(result["statusCode"], read_body(result.get("body"), answered), answered)
+
+
+def is_json(headers: dict[str, str]) -> bool:
+    return headers.get("content-type", "application/json").split(";")[0].strip() == "application/json"
+
+
+def read_body(body: str | bytes | None, headers: dict[str, str]) -> Any:
+    """A JSON answer parsed; any other (a calendar) as text."""
+    if not body:
+        return None
+    if is_json(headers):
+        return json.loads(body)
+    return body.decode("utf-8") if isinstance(body, bytes) else body
+
+
+def check_media_type(handler: Any, status: int, headers: dict[str, str], where: str) -> None:
+    """A success answer that is not JSON is one its endpoint() declares, of the media type it declares."""
+    declared, _ = declared_response(handler, status)
+    assert declared, f"{where} answered {status}, a success status its endpoint() does not declare"
+    media = (getattr(handler, "media_types", None) or {}).get("response")
+    assert media and headers.get("content-type", "").startswith(media), f"{where} answered {headers.get('content-type')}, but declares {media}"
 
 
 def declared_response(handler: Any, status: int) -> tuple[bool, type | None]:
@@ -124,9 +149,14 @@ class ContractCheck:
         self.stack = stack
         self.handlers = Handlers(stack)
 
-    def __call__(self, method: str, path: str, status: int, body: str | bytes | None) -> None:
+    def __call__(self, method: str, path: str, status: int, body: str | bytes | None, headers: dict[str, str] | None = None) -> None:
         from urllib.parse import urlsplit
 
+        if headers is not None and not is_json(headers) and 200 <= status < 300:
+            found = self.stack.match(method, urlsplit(path).path)
+            assert found, f"{method} {path} answered {status} but template.yaml has no such route"
+            check_media_type(self.handlers.get(found[1]), status, headers, f"{method} {found[0].path}")
+            return
         if status >= 400:
             check_error_body(status, body, f"{method} {path}")
             return

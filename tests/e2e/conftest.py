@@ -16,7 +16,7 @@ import pytest
 from local.jwt_local import mint
 from local.process import child_stack, stop
 from local.template import Stack
-from tests.helpers import ContractCheck, Person, Reply
+from tests.helpers import ContractCheck, Person, Reply, read_body
 
 ROOT = Path(__file__).resolve().parents[2]
 # An email is unique within an organization: every e2e test's admin, each in its own organization.
@@ -40,13 +40,15 @@ class Http:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=60) as response:
                 text = response.read()
-                self.check(method, path, response.status, text)
-                return Reply(response.status, json.loads(text) if text else None, {k.lower(): v for k, v in response.headers.items()})
+                answered = {k.lower(): v for k, v in response.headers.items()}
+                self.check(method, path, response.status, text, answered)
+                return Reply(response.status, read_body(text, answered), answered)
         except urllib.error.HTTPError as error:
             text = error.read()
-            return Reply(error.code, json.loads(text) if text else None, {k.lower(): v for k, v in error.headers.items()})
+            answered = {k.lower(): v for k, v in error.headers.items()}
+            return Reply(error.code, read_body(text, answered), answered)
 
 
 @contextmanager

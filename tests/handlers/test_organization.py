@@ -15,7 +15,7 @@ def make_admin(api: Api, org_id: str) -> Person:
 
 def test_get_returns_the_defaults(api: Api, org_id: str):
     body = api.call("GET", "/api/organization", Person.new(org_id)).body
-    assert body == {"id": org_id, "name": org_id, "timezone": "Europe/Oslo", "is_test_organization": False, "activity_type_categories": DEFAULT_MAP, "retention": {"free_text_years": None}}
+    assert body == {"id": org_id, "name": org_id, "timezone": "Europe/Oslo", "is_test_organization": False, "activity_type_categories": DEFAULT_MAP, "retention": {"free_text_years": None}, "calendar_activity_types": {}}
 
 
 def test_admin_patches_and_categories_merge(api: Api, org_id: str):

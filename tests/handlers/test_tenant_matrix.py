@@ -127,6 +127,9 @@ class Org:
     def erasure(self) -> str:
         return self.create(self.person("admin"), "POST", f"/api/contacts/{self.contact(self.person('member'))}/erase", {}, "an erasure")["id"]
 
+    def feed_token(self, who: Person) -> str:
+        return str(self.create(who, "POST", "/api/calendar/feed", None, "a calendar feed")["url"]).rsplit("/", 1)[1]
+
     def progress(self, who: Person, item_id: str) -> None:
         self.create(who, "POST", "/api/user_progress", {"data": {"progress_type": "sign_learned", "item_id": item_id, "score": 1}}, "a progress row")
 
@@ -147,10 +150,14 @@ class Entry:
     owner: str = "caller"  # whose resource in the role test: "caller" (own) or "member" (another member's)
     note: str = ""
     statuses: frozenset[int] = field(default_factory=frozenset)  # success statuses when not simply 2xx
+    capability: bool = False  # a public route whose path id is a secret key (the calendar feed): no organization scopes it
 
     @property
     def key(self) -> str:
         return f"{self.method} {self.path}" + (f" [{self.owner}'s]" if self.make and self.owner != "caller" else "")
+
+
+CALENDAR_FILE = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\nUID:matrix-1\r\nDTSTART:20260115T100000Z\r\nSUMMARY:matrix\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 
 
 def _fixed(value: Any) -> Body:
@@ -232,9 +239,15 @@ TABLE: list[Entry] = [
     Entry("GET", "/api/user-activities", EVERYONE),
     Entry("GET", "/api/user-activities/{id}", EVERYONE, make=lambda org, who: org.user_activity(who)),
     Entry("POST", "/api/user-activities/{id}/complete", EVERYONE, make=lambda org, who: org.user_activity(who, held=True)),
+    # calendars
+    Entry("POST", "/api/calendar/import", EVERYONE, body=_fixed(CALENDAR_FILE)),
+    Entry("POST", "/api/calendar/feed", EVERYONE, statuses=frozenset({201})),
+    Entry("DELETE", "/api/calendar/feed", EVERYONE),
+    Entry("GET", "/api/calendar/feed/{token}", EVERYONE, make=lambda org, who: org.feed_token(who), capability=True, note="public: the secret URL is the key, whatever the organization"),
 ]
 
-CROSS = [entry for entry in TABLE if entry.owner == "caller" or not any(e.method == entry.method and e.path == entry.path and e.owner == "caller" for e in TABLE)]
+# a capability URL is not scoped by organization (the token is the key), so it has no cross-organization case
+CROSS = [entry for entry in TABLE if not entry.capability and (entry.owner == "caller" or not any(e.method == entry.method and e.path == entry.path and e.owner == "caller" for e in TABLE))]
 
 
 def test_the_table_names_every_route_of_template_yaml(stack: Stack):
@@ -300,6 +313,8 @@ def _path(entry: Entry, resource_id: str | None) -> str:
 
 def _call(api: Api, entry: Entry, org: Org, who: Person, resource_id: str | None) -> Reply:
     body = entry.body(org, who) if entry.body else None
+    if isinstance(body, bytes):  # a file (the calendar import)
+        return api.call(entry.method, _path(entry, resource_id), who, raw=body, headers={"content-type": "text/calendar"})
     if body is None and entry.method in ("POST", "PATCH", "PUT"):
         body = {}  # an action without fields (confirm, join, restore, ...) gets an empty JSON object
     return api.call(entry.method, _path(entry, resource_id), who, body)

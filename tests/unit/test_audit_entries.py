@@ -116,3 +116,13 @@ def test_a_contact_soft_delete_is_a_deletion_with_its_time_shown():
     entry = entry_of(_change(contact, deleted))
     assert entry is not None and entry.action == "deleted" and entry.actor == "u2"
     assert entry.changes == [{"field": "deleted_at", "old": None, "new": "2026-11-03T00:00:00.000Z", "redacted": False}]
+
+
+def test_the_organizations_calendar_and_retention_settings_are_shown():
+    org = {"type": "ORGANIZATION", "id": "o", "name": "Org", "calendar_activity_types": "{}", "retention": '{"free_text_years": null}', "updated_at": "t1"}
+    new = {**org, "calendar_activity_types": '{"visit": "home_visit"}', "retention": '{"free_text_years": 5}', "updated_at": "t2", "updated_by": "admin"}
+    entry = entry_of(_change(org, new))
+    assert entry is not None and entry.changes == [
+        {"field": "calendar_activity_types", "old": {}, "new": {"visit": "home_visit"}, "redacted": False},
+        {"field": "retention", "old": {"free_text_years": None}, "new": {"free_text_years": 5}, "redacted": False},
+    ]

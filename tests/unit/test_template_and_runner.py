@@ -151,3 +151,9 @@ def test_token_without_email_or_org_is_a_usage_line(capsys):
 
     assert main(["token", "--email", "", "--org", "demo-org"]) == 2
     assert capsys.readouterr().err.startswith("usage: make token")
+
+
+def test_a_route_without_an_authorizer_is_public_and_only_that_one(stack: Stack):
+    """template.yaml's `Auth: {Authorizer: NONE}`: the local runner checks no JWT for it, as API Gateway."""
+    public = sorted(route.key for route, _ in stack.routes() if route.public)
+    assert public == ["GET /api/calendar/feed/{token}"]

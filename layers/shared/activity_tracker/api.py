@@ -59,6 +59,9 @@ class Caller:
     campus_id: str | None
 
 
+PUBLIC_CALLER = Caller(user_id="", email="", org_id="", campus_id=None)  # the caller of a public route: nobody in particular
+
+
 @dataclass
 class Response:
     status: int
@@ -164,8 +167,9 @@ def _json_default(value: Any) -> Any:
 
 
 def http_response(status: int, body: Any = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """A JSON answer; a `str` body is sent as it is, with the content-type its headers name (a calendar)."""
     out: dict[str, Any] = {"statusCode": status, "headers": {"content-type": "application/json", **(headers or {})}}
-    out["body"] = "" if body is None else json.dumps(body, default=_json_default, separators=(",", ":"))
+    out["body"] = "" if body is None else body if isinstance(body, str) else json.dumps(body, default=_json_default, separators=(",", ":"))
     return out
 
 
@@ -202,8 +206,10 @@ class Endpoint:
     """A Lambda handler (called as `handler(event, context)`) with what `endpoint()` declared about
     it, its models resolved when first asked for (the OpenAPI generator and the tests ask)."""
 
-    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]], action: Action, status: int, refs: dict[str, Any]):
+    def __init__(self, handler: Callable[[dict[str, Any], Any], dict[str, Any]], action: Action, status: int, refs: dict[str, Any], *, public: bool = False, media_types: dict[str, str] | None = None):
         self._handler, self.action, self.status, self.refs = handler, action, status, refs  # refs: as declared
+        self.public = public  # no authorizer: anyone may call it (template.yaml says `Authorizer: NONE` on its route)
+        self.media_types = media_types or {}  # "request" / "response": what it takes and answers instead of JSON
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         return self._handler(event, context)
@@ -233,6 +239,8 @@ def endpoint(
     query: ModelRef | None = None,
     response: ModelRef | None = None,
     responses: dict[int, ModelRef | None] | None = None,
+    public: bool = False,
+    media_types: dict[str, str] | None = None,
 ) -> Endpoint:
     """Wrap a logic function `action(request, user)` as a Lambda handler answering `status`.
 
@@ -243,6 +251,11 @@ def endpoint(
     e.g. `{200: ActivityCreated}` for an idempotent create). Every success answer with a body needs
     its model: the tests validate each one against it. Neither changes behaviour. Models are named
     as "module:Name" (see `model_of`): a route without a body or query model never imports pydantic.
+
+    `public`: a route without an authorizer (its template.yaml event says `Auth: {Authorizer: NONE}`):
+    no caller is resolved and no user is created; the action gets `PUBLIC_CALLER` and user None, and
+    must itself decide who may read what (the calendar feed: a secret token in the path).
+    `media_types`: {"request": ..., "response": ...} for a body or answer that is not JSON (OpenAPI).
     """
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -258,7 +271,7 @@ def endpoint(
 
     def _answer(event: dict[str, Any], idempotent: Any, request_id: str) -> dict[str, Any]:
         try:
-            caller = caller_from_event(event)
+            caller = PUBLIC_CALLER if public else caller_from_event(event)
             check_body_size(event)
             request = Request(
                 event=event,
@@ -269,7 +282,7 @@ def endpoint(
             check_path(request.path)
             from activity_tracker import access  # imported on first call, after the module is loaded
 
-            user = access.current_user(caller)
+            user = None if public else access.current_user(caller)
             if idempotent is not None and (replay := idempotent.claim(caller)) is not None:
                 return replay  # type: ignore[no-any-return]
             if query is not None:
@@ -295,4 +308,4 @@ def endpoint(
         # module loads (the init phase runs on a full vCPU, a request only on its memory's share)
         model_of(body).model_rebuild()
     # read by the OpenAPI generator (local/openapi.py) and the tests
-    return Endpoint(handler, action, status, {"body": body, "query": query, "response": response, "responses": dict(responses or {})})
+    return Endpoint(handler, action, status, {"body": body, "query": query, "response": response, "responses": dict(responses or {})}, public=public, media_types=media_types)

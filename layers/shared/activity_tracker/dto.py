@@ -15,7 +15,7 @@ ACTIVITY_FIELDS = (
     "has_home_visit_report", "bufdir_eligible", "bufdir_excluded", "local_id", "created_at", "updated_at", "deleted_at", "version",
 )  # fmt: skip
 USER_FIELDS = ("id", "email", "name", "image", "localidad", "telefono", "nivel", "active", "newsletter", "total_classes", "role", "organization_id", "created_at", "updated_at")
-ORGANIZATION_FIELDS = ("id", "name", "timezone", "is_test_organization", "activity_type_categories", "retention")
+ORGANIZATION_FIELDS = ("id", "name", "timezone", "is_test_organization", "activity_type_categories", "retention", "calendar_activity_types")
 CONTACT_FIELDS = ("id", "organization_id", "name", "notes", "created_by_user_id", "created_at", "updated_at", "version")
 EXPORT_FIELDS = ("id", "organization_id", "status", "period_start", "period_end", "format", "row_count", "summary", "error", "requested_by_user_id", "scheduled", "created_at", "updated_at", "finished_at")  # fmt: skip
 TASK_FIELDS = ("id", "organization_id", "title", "content", "answer", "description", "type", "difficulty", "created_by_user_id", "created_at", "updated_at")
@@ -38,7 +38,9 @@ def user_dto(user: Any) -> dict[str, Any]:
 
 
 def organization_dto(org: Any) -> dict[str, Any]:
-    return {name: getattr(org, name) for name in ORGANIZATION_FIELDS}
+    out = {name: getattr(org, name) for name in ORGANIZATION_FIELDS}
+    out["calendar_activity_types"] = out["calendar_activity_types"] or {}  # organizations stored before the setting existed
+    return out
 
 
 def contact_dto(item: Any) -> dict[str, Any]:

@@ -31,6 +31,11 @@ NAMED_RULES = frozenset({
     "contact_not_deleted", "precondition_failed", "resync_required", "sync_change_not_supported", "sync_changes_shape", "sync_record_shape", "sync_table_unknown",
     # privacy (logic/privacy.py, models/organization.py)
     "admin_cannot_erase_self", "retention_years_in_range",
+    # calendars (calendars/parse.py, logic/calendar_import.py, logic/calendar_feed.py): errors, and the import's per-event rules
+    "calendar_activity_deleted", "calendar_charset", "calendar_event_cancelled", "calendar_event_declined", "calendar_event_invalid",
+    "calendar_event_longer_than_a_day", "calendar_event_nested_component", "calendar_event_outside_window", "calendar_event_repeated",
+    "calendar_event_uid_required", "calendar_events_max", "calendar_feed_rate", "calendar_malformed", "calendar_occurrences_max",
+    "calendar_recurrence_too_frequent", "calendar_update_requires_under_review",
 })  # fmt: skip
 PYDANTIC_RULES = frozenset({
     "bool_parsing", "bool_type", "dict_type", "greater_than_equal", "int_from_float", "int_parsing", "int_type", "less_than_equal",

@@ -287,3 +287,19 @@ def retention_run_pk(org_id: str, day: str) -> str:
 
 
 RETENTION_RUN_SK = "RETENTION"
+
+
+# --- calendars: import guards and the subscribable feed
+def calendar_event_guard(org_id: str, user_id: str, digest: str) -> str:
+    """One imported event occurrence per user: `digest` is calendars.event_digest(UID, RECURRENCE-ID)."""
+    return f"ORG#{org_id}#USER#{user_id}#CALEVENT#{digest}"
+
+
+CALENDAR_EVENT_SK = "CALEVENT"
+CALENDAR_FEED_SK = "CALFEED"  # in the user's partition (user_pk): the hash of their current feed token
+
+
+def calendar_feed_token(token_hash: str) -> str:
+    """A feed token's lookup item (by the SHA-256 of the token: the token itself is never stored).
+    Outside every organization's partition: the feed URL carries no organization."""
+    return f"CALFEED#{token_hash}"

@@ -28,6 +28,7 @@ SPECS: dict[str, dict[str, tuple[Any, ...]]] = {'activity:ActivityGetQuery': {'i
  'audit:HistoryQuery': {'cursor': ('cursor', 'str', None, 2048, None, None, False, False),
                         'include_deleted': ('include_deleted', 'bool', None, None, None, False, False, False),
                         'limit': ('limit', 'int', 1, 100, None, 25, False, False)},
+ 'calendar:CalendarImportQuery': {'dry_run': ('dry_run', 'bool', None, None, None, False, False, False)},
  'contact:ContactListQuery': {'cursor': ('cursor', 'str', None, 2048, None, None, False, False), 'limit': ('limit', 'int', 1, 100, None, 25, False, False)},
  'export:ExportListQuery': {'cursor': ('cursor', 'str', None, 2048, None, None, False, False), 'limit': ('limit', 'int', 1, 100, None, 25, False, False)},
  'learning:ClassListQuery': {'cursor': ('cursor', 'str', None, 2048, None, None, False, False),

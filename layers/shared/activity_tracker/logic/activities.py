@@ -136,12 +136,14 @@ def _duplicate_conflict(state: dict[str, Any]) -> Conflict:
 
 def register(
     org_id: str, author: Any, body: ActivityCreate | BulkActivity, *, user_id: str | None = None, bulk: bool = False, field_prefix: str = "",
-    org: OrganizationItem | None = None, local_id_read: bool = False,
+    org: OrganizationItem | None = None, local_id_read: bool = False, guard: Any = None,
 ) -> tuple[repo.ActivityItem, list[dict[str, str]], bool]:  # fmt: skip
     """Create one activity; returns (item, warnings, created). A known local_id returns the stored
     one to whoever wrote it (`replays_own_write`); anyone else gets 409 `local_id_unique_per_org`.
     A batch passes what it read once for all its items: the organization, and `local_id_read` when it
-    found the local_id free (a concurrent claim since still fails the transaction's guard)."""
+    found the local_id free (a concurrent claim since still fails the transaction's guard).
+    `guard(activity_id)` makes an item written in the activity's transaction on the condition that it
+    does not exist yet (a calendar import's guard): if it exists, 409 `conflict` and nothing is written."""
     target = user_id or getattr(body, "user_id", None) or author.id
     if target != author.id and author.role not in REVIEWER_ROLES:
         raise rule_violation("user_id", "proxy_registration_requires_coordinator_role", "Only a coordinator or admin may register for someone else.", status=403)
@@ -156,14 +158,22 @@ def register(
     state = _new_state(org, author, target, body, bulk=bulk, moment_now=now())
     warnings = _suspected_duplicates(state)
     try:
-        return repo.write(state, None, actor=author.id, local_guard=True), warnings, True
+        return repo.write(state, None, actor=author.id, local_guard=True, extra=guard(state["id"]) if guard else None), warnings, True
     except repo.WriteRefused as refused:
+        if refused.reason == "extra":
+            raise Conflict("It was written by another request at the same time.") from None
         if refused.reason == "local_id":
             holder = repo.guarded_activity_id(repo.LocalIdGuard, keys.local_id_guard(org_id, local_id or ""), keys.LOCAL_ID_SK)
             return _existing(org_id, author, holder or "", field_prefix + "local_id"), [], False
         if refused.reason == "duplicate":
             raise _duplicate_conflict(state) from None
         raise Conflict("Another write to the same activity happened at the same time; try again.") from None
+
+
+def preview(org: OrganizationItem, author: Any, body: ActivityCreate) -> dict[str, Any]:
+    """The activity `register` would create for the caller from `body`, every rule of its state
+    checked (400 as register answers), without writing it: a dry run."""
+    return _new_state(org, author, author.id, body, bulk=False, moment_now=now())
 
 
 def create_activity(request: Request, user: Any) -> Response:

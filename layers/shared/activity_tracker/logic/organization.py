@@ -32,7 +32,7 @@ def patch_organization(request: Request, user: Any) -> Response:
     patch: OrganizationPatch = request.body
     if_match = required_versions(request, "organization")
     org = _organization(request)
-    changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set if name != "activity_type_categories"}
+    changes: dict[str, Any] = {name: getattr(patch, name) for name in patch.model_fields_set if name != "activity_type_categories"}  # calendar_activity_types: replaced whole
     if "activity_type_categories" in patch.model_fields_set:
         changes["activity_type_categories"] = {**(org.activity_type_categories or {}), **patch.activity_type_categories}
     if not changes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
@@ -9,6 +11,13 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 from activity_tracker.dto import organization_dto as organization_dto  # re-exported: the DTOs live in activity_tracker.dto
 from activity_tracker.models.base import RequestModel, ResponseModel
 from activity_tracker.vocabulary import ActivityType, BufdirCategory
+
+CalendarKeyword = Annotated[str, Field(min_length=1, max_length=100)]
+CALENDAR_ACTIVITY_TYPES = (
+    "Calendar import: keyword → activity type. An event whose CATEGORIES holds a keyword (case-insensitive), else whose SUMMARY "
+    "contains one, gets that type (categories first, then keywords in this order); any other event is a `meeting`. "
+    "A PATCH replaces the whole map (at most 100 keywords)."
+)
 
 
 class RetentionSettings(TypedDict, total=False):
@@ -29,6 +38,7 @@ class OrganizationPatch(RequestModel):
     timezone: str = None  # type: ignore[assignment]
     is_test_organization: bool = None  # type: ignore[assignment]
     activity_type_categories: dict[ActivityType, BufdirCategory | None] = None  # type: ignore[assignment]
+    calendar_activity_types: dict[CalendarKeyword, ActivityType] = Field(None, max_length=100, description=CALENDAR_ACTIVITY_TYPES)  # type: ignore[assignment,arg-type]
     retention: RetentionSettings = None  # type: ignore[assignment]
 
     @field_validator("retention")
@@ -56,6 +66,7 @@ class OrganizationOut(ResponseModel):
     is_test_organization: bool
     activity_type_categories: dict[ActivityType, BufdirCategory | None] = Field(description="Activity type → Bufdir category; null: Bufdir does not count that type.")
     retention: RetentionSettings = Field(description="How long personal free text is kept; `free_text_years` null: kept for ever (the default).")
+    calendar_activity_types: dict[str, ActivityType] = Field(description=CALENDAR_ACTIVITY_TYPES)
 
 
 def is_iana_timezone(name: str) -> bool:

@@ -21,6 +21,7 @@ class OrganizationItem(TableItem):
     is_test_organization = BooleanAttribute(default=False)
     activity_type_categories = JSONAttribute(default=lambda: dict(DEFAULT_ACTIVITY_TYPE_CATEGORIES))
     retention = JSONAttribute(default=lambda: {"free_text_years": None})  # privacy/retention.py
+    calendar_activity_types = JSONAttribute(default=dict)  # calendar import: keyword or category -> activity type (logic/calendar_import.py)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     updated_by = UnicodeAttribute(null=True)  # who made the last change (the audit trail's "who")

@@ -46,12 +46,12 @@ SHOWN: dict[str, frozenset[str]] = {
     "HOME_VISIT_REPORT": frozenset({"activity_id", "created_by_user_id"}),  # redacted: content
     "USER": frozenset({"nivel", "active", "newsletter", "role", "campus_id"}),  # redacted: email, name, image, localidad, telefono
     "CONTACT": frozenset({"created_by_user_id", "deleted_at"}),  # redacted: name, notes
-    "ORGANIZATION": frozenset({"name", "timezone", "is_test_organization", "activity_type_categories"}),  # the organization's, not a person's
+    "ORGANIZATION": frozenset({"name", "timezone", "is_test_organization", "activity_type_categories", "calendar_activity_types", "retention"}),  # the organization's, not a person's
     "EXPORT": frozenset(),
 }  # fmt: skip
 # Not changes anyone made: counters the consumer keeps on the item.
 IGNORED: dict[str, frozenset[str]] = {"USER": frozenset({"total_classes"})}
-JSON_TEXT = frozenset({"activity_type_categories"})  # stored as JSON text (PynamoDB JSONAttribute), shown as the object
+JSON_TEXT = frozenset({"activity_type_categories", "calendar_activity_types", "retention"})  # stored as JSON text (PynamoDB JSONAttribute), shown as the object
 
 
 @dataclass(frozen=True)
