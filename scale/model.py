@@ -20,8 +20,41 @@ WORK = Path(__file__).with_name("work.json")
 ACTIVITY_INDEX_COPIES = 6  # an activity is stored in the table and in gsi1-gsi5 (projections ALL)
 
 
+TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
+
+
+def memory_sizes(template: Path = TEMPLATE) -> dict[str, int]:
+    """Every function's MemorySize in template.yaml (its own, else the Globals'), read without a YAML
+    library: configuration, so the model follows the template rather than the benchmark's copy."""
+    import re
+
+    sizes: dict[str, int] = {}
+    default, current, section = 128, None, None
+    for line in template.read_text().splitlines():
+        if re.match(r"^\S", line):
+            section, current = line.rstrip(":"), None
+        elif section == "Resources" and (found := re.match(r"^  (\w+):\s*$", line)):
+            current = found.group(1)
+        elif found := re.match(r"^\s+MemorySize:\s*(\d+)", line):
+            if section == "Globals":
+                default = int(found.group(1))
+            elif current:
+                sizes[current] = int(found.group(1))
+        elif section == "Resources" and current and re.match(r"^    Type:\s*AWS::Serverless::Function", line):
+            sizes.setdefault(current, 0)
+    return {name: size or default for name, size in sizes.items()}
+
+
 def load_work(path: Path = WORK) -> dict[str, Any]:
-    return json.loads(path.read_text())
+    """The measured work, with each function's memory as template.yaml has it now."""
+    work = json.loads(path.read_text())
+    memory = memory_sizes()
+    for kind in work["kinds"].values():
+        kind["memory_mb"] = memory[kind["function"]]
+        if "worker" in kind:
+            kind["worker"]["memory_mb"] = memory[kind["worker"]["function"]]
+    work["stream_consumer"]["memory_mb"] = memory[work["stream_consumer"]["function"]]
+    return work
 
 
 def stretch(memory_mb: int) -> float:

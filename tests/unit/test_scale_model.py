@@ -65,3 +65,13 @@ def test_the_model_uses_the_stacks_own_figures() -> None:
     assert prices.EXPORT_RESERVE_SECONDS == RESERVE_SECONDS
     assert prices.EXPORT_WORKERS == worker["ReservedConcurrentExecutions"]
     assert prices.LAMBDA_MAX_TIMEOUT_SECONDS == worker["Timeout"]
+
+
+def test_the_model_reads_every_functions_memory_as_the_template_sets_it() -> None:
+    from local.template import load
+    from scale.model import memory_sizes
+
+    doc = load()
+    default = doc["Globals"]["Function"]["MemorySize"]
+    expected = {name: (res.get("Properties") or {}).get("MemorySize", default) for name, res in doc["Resources"].items() if res["Type"] == "AWS::Serverless::Function"}
+    assert memory_sizes() == expected
