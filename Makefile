@@ -10,7 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SAM_CLI_TELEMETRY := 0
 SAM := $(VENV)/bin/sam
 
-.PHONY: help load chaos export-scheduled export-sweep retention replay-stream-failures recount-stats local test lint pytest validate token seed events bench build clean openapi fuzz
+.PHONY: help scale-model load chaos export-scheduled export-sweep retention replay-stream-failures recount-stats local test lint pytest validate token seed events bench build clean openapi fuzz
 
 $(VENV)/.local-deps: requirements-local.txt layers/shared/requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -108,9 +108,13 @@ lint: $(VENV)/.dev-deps
 	$(PY) -m mypy
 	$(SAM) validate --lint --template template.yaml --region $(AWS_REGION)
 
-## make bench: benchmarks, written to docs/benchmarks.md
+## make bench [AREAS="capacity exports ..."]: benchmarks (all, or those modules of tests/bench), written to docs/benchmarks.md
 bench: $(VENV)/.dev-deps $(VENV)/.dynamodb-local
-	$(PY) -m tests.bench
+	$(PY) -m tests.bench $(AREAS)
+
+## make scale-model: the scale and cost model (scale/, no AWS) from scale/work.json (make bench AREAS=capacity), written to docs/scaling.md
+scale-model:
+	$(PYTHON) -m scale --write
 
 build: $(VENV)/.dev-deps
 	@mkdir -p .aws-sam && $(SAM) build --template template.yaml > .aws-sam/build.log 2>&1 && echo "sam build: succeeded" || { tail -30 .aws-sam/build.log; exit 1; }
