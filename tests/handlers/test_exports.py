@@ -165,7 +165,7 @@ def test_a_failure_ends_failed_with_a_reason_for_people_the_detail_in_the_logs_a
     admin = make_user(api, org_id, "admin")
     activity(api, admin, admin)
     export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
-    inside = "User: arn:aws:sts::123456789012:assumed-role/ExportsWorkerRole/x is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::exports-bucket/exports/secret"
+    inside = "User: arn:aws:sts::123456789012:assumed-role/JobsWorkerRole/x is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::exports-bucket/exports/secret"
 
     def broken(*args, **kwargs):
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": inside}}, "PutObject")

@@ -1,5 +1,5 @@
 """The job worker Lambda (JobsWorkerFunction): the table stream's second and last reader, beside the
-consumer (docs/decisions.md, Stream readers). Its event source lets through the job items queued or
+consumer (docs/decisions.md, Two stream readers). Its event source lets through the job items queued or
 handed over `pending` (a Bufdir export, a personal-data export, an erasure); each record goes, by its
 NewImage's `type`, to that job's record handler, imported only when a record of its type comes.
 One BatchProcessor reports partial batch failures, so Lambda retries a failed job and sends it to
