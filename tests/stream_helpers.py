@@ -10,6 +10,7 @@ from local.filters import matches
 from local.template import Stack
 
 STREAM_FUNCTION = "StreamConsumerFunction"
+JOBS_WORKER = "JobsWorkerFunction"  # the stream's other reader: Bufdir exports, personal-data exports, erasures
 
 
 def recorded(stack: Stack, org_id: str, function_id: str = STREAM_FUNCTION, entities: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
@@ -42,6 +43,12 @@ def recorded(stack: Stack, org_id: str, function_id: str = STREAM_FUNCTION, enti
 def consume(api: Any, records: list[dict[str, Any]], function_id: str = STREAM_FUNCTION) -> dict[str, Any]:
     function = next(f for f in api.stack.functions if f.logical_id == function_id)
     return api.handlers.invoke(function, {"Records": records})
+
+
+def run_jobs(api: Any, org_id: str, *kinds: str) -> dict[str, Any]:
+    """The job worker over the organization's job records so far, as the stream delivers them (only
+    jobs of item types `kinds`, e.g. "EXPORT", "DATA_EXPORT", "ERASURE", when given)."""
+    return consume(api, recorded(api.stack, org_id, JOBS_WORKER, entities=kinds or None), JOBS_WORKER)
 
 
 def counters(org_id: str) -> dict[tuple[str, str], dict[str, int]]:

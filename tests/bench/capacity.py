@@ -30,7 +30,7 @@ REQUESTS = 10
 MENTORS = 10
 HISTORY = 25  # activities per mentor before measuring (lists and duplicate checks read real pages)
 STREAM = "StreamConsumerFunction"
-WORKER = "ExportsWorkerFunction"
+WORKER = "JobsWorkerFunction"
 
 
 def _memory(stack: Any) -> dict[str, int]:

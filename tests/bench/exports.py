@@ -21,7 +21,7 @@ from tests.bench import BenchEnv, table
 from tests.helpers import make_user
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_EXPORT_SIZES", "1000,100000").split(","))
-WORKER = "ExportsWorkerFunction"
+WORKER = "JobsWorkerFunction"
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 
 from tests.helpers import Api, Person, make_user
-from tests.stream_helpers import consume, counters, expected_counters, recorded
+from tests.stream_helpers import JOBS_WORKER, consume, counters, expected_counters, recorded
 
 SUMMARY = "Kari was sad; her son Ola (912 34 567) visits on Sundays"
-WORKER = "ExportsWorkerFunction"
+WORKER = JOBS_WORKER
 
 
 def _audit_items(org_id: str) -> list[dict]:

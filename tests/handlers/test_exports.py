@@ -11,14 +11,14 @@ import urllib.request
 import pytest
 
 from tests.helpers import Api, Person, make_user
-from tests.stream_helpers import consume, recorded
+from tests.stream_helpers import JOBS_WORKER, consume, recorded, run_jobs
 
-WORKER = "ExportsWorkerFunction"
+WORKER = JOBS_WORKER
 NOVEMBER = {"period_start": "2026-11-01", "period_end": "2026-11-30"}
 
 
 def run_worker(api: Api, org_id: str) -> dict:
-    return consume(api, recorded(api.stack, org_id, WORKER), WORKER)
+    return run_jobs(api, org_id, "EXPORT")
 
 
 def download(url: str) -> bytes:
@@ -165,7 +165,7 @@ def test_a_failure_ends_failed_with_a_reason_for_people_the_detail_in_the_logs_a
     admin = make_user(api, org_id, "admin")
     activity(api, admin, admin)
     export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
-    inside = "User: arn:aws:sts::123456789012:assumed-role/ExportsWorkerRole/x is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::exports-bucket/exports/secret"
+    inside = "User: arn:aws:sts::123456789012:assumed-role/JobsWorkerRole/x is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::exports-bucket/exports/secret"
 
     def broken(*args, **kwargs):
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": inside}}, "PutObject")
@@ -231,15 +231,15 @@ def test_an_export_near_the_time_limit_ends_failed_in_time_and_uploads_nothing(a
 
     import boto3
 
-    from activity_tracker.bufdir import handlers
     from activity_tracker.settings import get_settings
+    from activity_tracker.stream import jobs
 
     admin = make_user(api, org_id, "admin")
     activity(api, admin, admin)
     export_id = api.call("POST", "/api/exports/bufdir", admin, NOVEMBER).body["id"]
     (record,) = recorded(api.stack, org_id, WORKER)
     nearly_over = SimpleNamespace(get_remaining_time_in_millis=lambda: 30_000, aws_request_id="r", function_name="f")
-    assert handlers.worker_handler({"Records": [record]}, nearly_over) == {"batchItemFailures": []}
+    assert jobs.handler({"Records": [record]}, nearly_over) == {"batchItemFailures": []}
     failed = api.call("GET", f"/api/exports/{export_id}", admin).body
     assert failed["status"] == "failed" and failed["error"].startswith("TimeLimit:") and failed["finished_at"]
     listed = boto3.client("s3").list_objects_v2(Bucket=get_settings().exports_bucket, Prefix=f"exports/{org_id}/{export_id}")

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from tests.helpers import Api, Person, make_user, record_aws_calls
-from tests.stream_helpers import consume, recorded
+from tests.stream_helpers import run_jobs
 
 
 def _later(days: int) -> str:
@@ -21,7 +21,7 @@ def _three_of_each(api: Api, admin: Person) -> None:
         assert api.call("POST", "/api/tasks", admin, {"title": f"Task {n}", "type": "reading", "difficulty": "easy"}).status == 201
         assert api.call("POST", "/api/classes", admin, {"class_type": "grupal", "max_participants": 5, "scheduled_at": _later(n + 1)}).status == 201
         assert api.call("POST", "/api/exports/bufdir", admin, {"period_start": "2026-01-01", "period_end": "2026-01-31"}).status == 202
-        consume(api, recorded(api.stack, admin.org_id, "ExportsWorkerFunction"), "ExportsWorkerFunction")  # done: one export at a time per organization
+        run_jobs(api, admin.org_id, "EXPORT")  # done: one export at a time per organization
         assert api.call("POST", "/api/activities", admin, {"activity_date": f"2026-10-0{n + 1}", "activity_type": "meeting"}).status == 201
         make_user(api, admin.org_id)
 

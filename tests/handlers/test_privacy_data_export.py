@@ -12,13 +12,11 @@ from typing import Any
 import pytest
 
 from tests.helpers import Api, make_user
-from tests.stream_helpers import consume, recorded
-
-WORKER = "DataExportWorkerFunction"
+from tests.stream_helpers import consume, recorded, run_jobs
 
 
 def run_worker(api: Api, org_id: str) -> None:
-    consume(api, recorded(api.stack, org_id, WORKER), WORKER)
+    run_jobs(api, org_id, "DATA_EXPORT")
 
 
 def download(url: str) -> dict[str, Any]:
@@ -138,7 +136,7 @@ def test_an_erasure_deletes_the_files_of_data_exports_about_the_person(api: Api,
     run_worker(api, org_id)
     url = api.call("GET", f"/api/data-exports/{queued['id']}", admin).body["url"]
     api.call("POST", f"/api/users/{person.sub}/erase", admin)
-    consume(api, recorded(api.stack, org_id, "ErasureWorkerFunction"), "ErasureWorkerFunction")
+    run_jobs(api, org_id, "ERASURE")
     shown = api.call("GET", f"/api/data-exports/{queued['id']}", admin).body
     assert shown["status"] == "expired" and "url" not in shown
     with pytest.raises(urllib.error.HTTPError):

@@ -11,9 +11,9 @@ import pytest
 
 from activity_tracker.repository import users
 from tests.helpers import Api, Person, make_user
-from tests.stream_helpers import consume, counters, expected_counters, recorded
+from tests.stream_helpers import consume, counters, expected_counters, recorded, run_jobs
 
-ERASURE_WORKER, EXPORT_WORKER = "ErasureWorkerFunction", "ExportsWorkerFunction"
+ERASURE, EXPORT = "ERASURE", "EXPORT"  # the job worker runs the jobs of these item types
 NOVEMBER = {"period_start": "2026-11-01", "period_end": "2026-11-30", "format": "json"}
 
 
@@ -22,8 +22,8 @@ def drain(api: Api, org_id: str) -> None:
     consume(api, recorded(api.stack, org_id))
 
 
-def run(api: Api, org_id: str, function_id: str) -> None:
-    consume(api, recorded(api.stack, org_id, function_id), function_id)
+def run(api: Api, org_id: str, kind: str) -> None:
+    run_jobs(api, org_id, kind)
 
 
 def scan_text() -> str:
@@ -99,7 +99,7 @@ class World:
         mine = api.call("GET", "/api/stats/me?year=2026", self.colleague).body
         queued = api.call("POST", "/api/exports/bufdir", self.admin, NOVEMBER)
         assert queued.status == 202, queued.body
-        run(api, org_id, EXPORT_WORKER)
+        run(api, org_id, EXPORT)
         export = api.call("GET", f"/api/exports/{queued.body['id']}", self.admin).body
         assert export["status"] == "done", export
         return {"stats": stats, "colleague": mine, "summary": export["summary"], "row_count": export["row_count"], "counters": counters(org_id)}
@@ -116,7 +116,7 @@ def test_an_erased_user_leaves_no_personal_text_in_the_table_and_every_figure_st
     assert all(t in text for t in world.texts)  # the scan sees what it looks for
     queued = api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin)
     assert queued.status == 202 and queued.body["status"] == "pending"
-    run(api, world.org_id, ERASURE_WORKER)
+    run(api, world.org_id, ERASURE)
     drain(api, world.org_id)  # whatever the erasure's writes put on the stream, counted by the consumer
     erasure = api.call("GET", f"/api/erasures/{queued.body['id']}", world.admin).body
     assert erasure["status"] == "done" and erasure["phase"] == "finished", erasure
@@ -134,7 +134,7 @@ def test_an_erased_user_leaves_no_personal_text_in_the_table_and_every_figure_st
 
 def test_an_erased_user_cannot_sign_in_with_that_identity_and_the_email_is_released(api: Api, world: World):
     api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin)
-    run(api, world.org_id, ERASURE_WORKER)
+    run(api, world.org_id, ERASURE)
     assert api.call("GET", "/api/users/me", world.mentor).status == 403
     users.update_fields(users.get(world.org_id, world.mentor.sub), {"active": True}, actor="tests")  # even set active again
     assert api.call("GET", "/api/users/me", world.mentor).status == 403
@@ -146,11 +146,11 @@ def test_an_erased_user_cannot_sign_in_with_that_identity_and_the_email_is_relea
 
 def test_erasure_is_idempotent(api: Api, world: World):
     first = api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin).body
-    run(api, world.org_id, ERASURE_WORKER)
+    run(api, world.org_id, ERASURE)
     done = api.call("GET", f"/api/erasures/{first['id']}", world.admin).body
     again = api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin)
     assert again.status == 202 and again.body == {"id": first["id"], "status": "done"}
-    run(api, world.org_id, ERASURE_WORKER)
+    run(api, world.org_id, ERASURE)
     assert api.call("GET", f"/api/erasures/{first['id']}", world.admin).body == done  # nothing ran twice
 
 
@@ -169,14 +169,14 @@ def test_a_failed_erasure_continues_from_its_place_when_asked_again(api: Api, wo
     monkeypatch.setattr(erasure, "remove_activity_text", crash_on_the_fifth)
     before = world.figures()
     queued = api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin).body
-    run(api, world.org_id, ERASURE_WORKER)
+    run(api, world.org_id, ERASURE)
     failed = api.call("GET", f"/api/erasures/{queued['id']}", world.admin).body
     assert failed["status"] == "failed" and failed["phase"] == "activities" and failed["counts"]["activities"] == 4
     assert api.call("GET", "/api/users/me", world.mentor).status == 403  # the profile went first
     monkeypatch.setattr(erasure, "remove_activity_text", real)
     calls.clear()
     assert api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin).body == {"id": queued["id"], "status": "pending"}
-    run(api, world.org_id, ERASURE_WORKER)
+    run(api, world.org_id, ERASURE)
     done = api.call("GET", f"/api/erasures/{queued['id']}", world.admin).body
     assert done["status"] == "done" and done["counts"]["activities"] == 9, done
     drain(api, world.org_id)
@@ -195,7 +195,7 @@ def test_a_run_out_of_time_hands_over_to_the_next_invocation(api: Api, world: Wo
     assert erasure.run(job, seconds_left=lambda: next(clock, 10.0)) == "handed_over"
     handed = api.call("GET", f"/api/erasures/{queued['id']}", world.admin).body
     assert handed["status"] == "pending" and handed["phase"] == "activities"
-    run(api, world.org_id, ERASURE_WORKER)  # the MODIFY back to pending reaches the worker
+    run(api, world.org_id, ERASURE)  # the MODIFY back to pending reaches the worker
     assert api.call("GET", f"/api/erasures/{queued['id']}", world.admin).body["status"] == "done"
     assert [t for t in world.texts if t in scan_text()] == []
 
@@ -204,7 +204,7 @@ def test_an_erased_contact_keeps_its_activities_and_figures(api: Api, world: Wor
     before = world.figures()
     queued = api.call("POST", f"/api/contacts/{world.contact}/erase", world.admin)
     assert queued.status == 202
-    run(api, world.org_id, ERASURE_WORKER)
+    run(api, world.org_id, ERASURE)
     drain(api, world.org_id)
     erasure = api.call("GET", f"/api/erasures/{queued.body['id']}", world.admin).body
     assert erasure["status"] == "done" and erasure["subject_kind"] == "contact" and erasure["counts"]["contacts"] == 1
@@ -242,6 +242,6 @@ def test_an_erasure_whose_worker_was_killed_is_continued_when_asked_again(api: A
     job.update(actions=[jobs.JobItem.started_at.set(iso(now() - jobs.STALE_RUNNING - jobs.STALE_RUNNING))])
     assert api.call("GET", f"/api/erasures/{queued['id']}", world.admin).body["status"] == "failed"
     assert api.call("POST", f"/api/users/{world.mentor.sub}/erase", world.admin).body == {"id": queued["id"], "status": "pending"}
-    run(api, world.org_id, ERASURE_WORKER)
+    run(api, world.org_id, ERASURE)
     assert api.call("GET", f"/api/erasures/{queued['id']}", world.admin).body["status"] == "done"
     assert [t for t in world.texts if t in scan_text()] == []

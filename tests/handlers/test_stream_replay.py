@@ -154,7 +154,7 @@ def test_a_message_of_another_function_or_not_a_batch_is_skipped_and_stays(api: 
 
     _history(api, org_id)
     records = recorded(api.stack, org_id)
-    _fail(api.stack, records, function_id="ExportsWorkerFunction")
+    _fail(api.stack, records, function_id="JobsWorkerFunction")
     boto3.client("sqs").send_message(QueueUrl=_queue_url(api.stack), MessageBody="not json")
 
     report = _replay(api)
@@ -206,12 +206,12 @@ def test_the_local_poller_sends_what_lambda_sends_when_a_batch_fails_every_retry
 
 
 def test_the_replay_function_may_read_only_its_own_queue(api: Api):
-    """Least privilege: the replay's grants cover the consumer's queue, not the exports' one."""
+    """Least privilege: the replay's grants cover the consumer's queue, not the jobs' one."""
     from local import iam
 
     grants = iam.grants(api.stack, _function(api.stack, REPLAY))
     own = api.stack.resolve({"Fn::GetAtt": ["StreamDeadLetterQueue", "Arn"]})
-    other = api.stack.resolve({"Fn::GetAtt": ["ExportsDeadLetterQueue", "Arn"]})
+    other = api.stack.resolve({"Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]})
     assert any(g.allows("sqs:ReceiveMessage", own) for g in grants)
     assert not any(g.allows("sqs:ReceiveMessage", other) for g in grants)
     assert not any(g.allows("sqs:SendMessage", own) for g in grants)

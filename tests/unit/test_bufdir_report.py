@@ -152,7 +152,7 @@ def test_the_worker_timeout_the_rules_assume_is_the_templates():
     from activity_tracker.rules.exports import WORKER_TIMEOUT
     from local.template import Stack
 
-    (worker,) = [f for f in Stack().functions if f.logical_id == "ExportsWorkerFunction"]
+    (worker,) = [f for f in Stack().functions if f.logical_id == "JobsWorkerFunction"]
     assert worker.timeout == WORKER_TIMEOUT.total_seconds()
 
 
@@ -194,7 +194,7 @@ def test_the_worker_gets_an_export_queued_or_queued_again_and_nothing_else(event
     from local.filters import matches
     from local.template import Stack
 
-    (worker,) = [f for f in Stack().functions if f.logical_id == "ExportsWorkerFunction"]
+    (worker,) = [f for f in Stack().functions if f.logical_id == "JobsWorkerFunction"]
     image = {"type": {"S": "EXPORT"}, **({"status": {"S": status}} if status else {})}
     record = {"eventName": event, "dynamodb": {"NewImage": image} if event != "REMOVE" else {"OldImage": image}}
     assert any(matches(pattern, record) for pattern in worker.streams[0].filters) is delivered

@@ -61,7 +61,7 @@ def test_the_model_uses_the_stacks_own_figures() -> None:
     from local.template import load
     from scale import prices
 
-    worker = load()["Resources"]["ExportsWorkerFunction"]["Properties"]
+    worker = load()["Resources"]["JobsWorkerFunction"]["Properties"]
     assert prices.EXPORT_RESERVE_SECONDS == RESERVE_SECONDS
     assert prices.EXPORT_WORKERS == worker["ReservedConcurrentExecutions"]
     assert prices.LAMBDA_MAX_TIMEOUT_SECONDS == worker["Timeout"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from local.events import http_event
 from local.filters import matches
-from local.template import ROOT, Stack, route_pattern
+from local.template import ROOT, Function, Stack, route_pattern
 
 
 def test_every_function_has_its_code_and_a_sample_event(stack: Stack):
@@ -76,14 +76,62 @@ def test_sample_events_are_valid_json():
         json.loads(path.read_text())
 
 
-def test_the_export_worker_may_query_the_index_it_reads():
-    """Least privilege cuts both ways: the worker's one Query grant names the index its code reads."""
-    from activity_tracker.repository.table import Gsi4
+def _function(stack: Stack, logical_id: str) -> Function:
+    (function,) = [f for f in stack.functions if f.logical_id == logical_id]
+    return function
 
-    text = (ROOT / "template.yaml").read_text()
-    worker = text[text.index("  ExportsWorkerFunction:") : text.index("  ExportsScheduleFunction:")]
-    granted = [line.split("/index/")[1].strip(' "') for line in worker.splitlines() if "/index/" in line]
-    assert granted == [Gsi4.Meta.index_name]
+
+def test_the_job_worker_may_query_the_indexes_its_jobs_read(stack: Stack):
+    """Least privilege cuts both ways: the worker's Query grants name the indexes its jobs read
+    (the Bufdir export gsi4, the personal-data export gsi1 and gsi2, the erasure gsi1 to gsi3)."""
+    from activity_tracker.repository.table import Gsi1, Gsi2, Gsi3, Gsi4
+
+    statements = [s for policy in _function(stack, "JobsWorkerFunction").policies if isinstance(policy, dict) for s in policy["Statement"]]
+    resources = [r for s in statements for r in (lambda v: v if isinstance(v, list) else [v])(stack.resolve(s["Resource"]))]
+    granted = sorted(r.split("/index/")[1] for r in resources if "/index/" in r)
+    assert granted == sorted(g.Meta.index_name for g in (Gsi1, Gsi2, Gsi3, Gsi4))
+
+
+def test_the_tables_stream_has_two_readers_the_consumer_and_the_job_worker(stack: Stack):
+    """DynamoDB Streams serves at most two readers per shard: GetRecords is limited to 5 calls a
+    second per shard, shared by every reader, so a third throttles them all and their IteratorAge
+    grows (docs/decisions.md, Stream readers). New stream work joins one of the two readers."""
+    stream = stack.resolve({"Fn::GetAtt": ["Table", "StreamArn"]})
+    readers = []
+    for logical_id, resource in stack.resources.items():
+        props = resource.get("Properties") or {}
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping" and stack.resolve(props.get("EventSourceArn")) == stream:
+            readers.append(logical_id)
+        for event in (props.get("Events") or {}).values() if resource["Type"] == "AWS::Serverless::Function" else []:
+            if event["Type"] == "DynamoDB" and stack.resolve(event["Properties"]["Stream"]) == stream:
+                readers.append(logical_id)
+    assert len(readers) <= 2, f"more than two readers of the table's stream: {readers}"
+    assert sorted(readers) == ["JobsWorkerFunction", "StreamConsumerFunction"]
+
+
+def _job_record(kind: str, event: str = "INSERT", status: str | None = "pending") -> dict:
+    image = {"type": {"S": kind}, **({"status": {"S": status}} if status else {})}
+    return {"eventName": event, "dynamodb": {"NewImage": image} if event != "REMOVE" else {"OldImage": image}}
+
+
+def test_the_local_runner_sends_each_job_type_to_the_job_worker_only(stack: Stack):
+    """A job queued (INSERT) or queued again (MODIFY to pending) reaches the job worker, and the
+    worker runs each type it is let through; a job running, done or failed, or an item of another
+    type, does not wake it. The filters fit one FilterCriteria (at most 5 filters)."""
+    from activity_tracker.stream.jobs import RECORD_HANDLERS
+    from local.streams import StreamPoller
+
+    poller = StreamPoller(stack, None)  # type: ignore[arg-type]
+    (source,) = _function(stack, "JobsWorkerFunction").streams
+    assert len(source.filters) <= 5
+    assert {kind for f in source.filters for kind in f["dynamodb"]["NewImage"]["type"]["S"]} == set(RECORD_HANDLERS)
+    for kind in RECORD_HANDLERS:
+        for event in ("INSERT", "MODIFY"):
+            woken = [fn.logical_id for fn, src in poller.consumers if any(matches(p, _job_record(kind, event)) for p in src.filters)]
+            assert woken == ["JobsWorkerFunction"], (kind, event, woken)
+        for record in (_job_record(kind, "MODIFY", "running"), _job_record(kind, "MODIFY", "done"), _job_record(kind, "MODIFY", "failed"), _job_record(kind, "REMOVE", None)):
+            assert not any(matches(p, record) for p in source.filters), (kind, record)
+    assert not any(matches(p, _job_record("ACTIVITY")) for p in source.filters)
 
 
 def test_without_java_make_local_falls_back_to_moto_and_the_tests_refuse(monkeypatch):

@@ -1,5 +1,5 @@
-"""Lambda entry points of the Bufdir export: the worker (fed by the table's stream when an export
-is queued) and the monthly schedule."""
+"""The Bufdir export's record handler (run by the job worker, stream/jobs.py, when the table's stream
+brings an export queued) and the Lambda entry points of the monthly schedule and the sweep."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import uuid
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from activity_tracker import keys
@@ -18,7 +16,6 @@ from activity_tracker.repository import exports
 from activity_tracker.stream.images import deserialize
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def export_record(record: DynamoDBRecord, lambda_context: Any = None) -> None:
@@ -29,10 +26,6 @@ def export_record(record: DynamoDBRecord, lambda_context: Any = None) -> None:
     logger.info("exporting", extra={"export": export.id, "organization": export.organization_id})
     seconds_left = (lambda: lambda_context.get_remaining_time_in_millis() / 1000) if lambda_context is not None else None
     worker.run(export, seconds_left=seconds_left)
-
-
-def worker_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=export_record, processor=processor, context=context)
 
 
 def scheduled_export_id(org_id: str, period_start: str) -> str:

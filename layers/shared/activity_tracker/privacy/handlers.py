@@ -1,19 +1,15 @@
-"""Lambda entry points of the privacy jobs: the personal-data export worker and the erasure worker
-(each fed by the table's stream when its job is queued or handed over `pending`), and the daily
-retention schedule."""
+"""The privacy jobs' record handlers (the personal-data export and the erasure: run by the job worker,
+stream/jobs.py, when the table's stream brings their job queued or handed over `pending`), and the
+Lambda entry point of the daily retention schedule."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from activity_tracker.privacy import jobs
 from activity_tracker.stream.images import deserialize
-
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def _claimed(record: DynamoDBRecord) -> jobs.JobItem | None:
@@ -44,14 +40,6 @@ def erasure_record(record: DynamoDBRecord, lambda_context: Any = None) -> None:
     if job is not None:
         outcome = erasure.run(job, seconds_left=_seconds_left(lambda_context))
         logger.info("erasure run", extra={"erasure": job.id, "organization": job.organization_id, "kind": job.subject_kind, "outcome": outcome, "counts": job.counts})
-
-
-def data_export_worker(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=data_export_record, processor=processor, context=context)
-
-
-def erasure_worker(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=erasure_record, processor=processor, context=context)
 
 
 def retention_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:

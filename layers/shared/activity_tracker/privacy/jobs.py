@@ -24,7 +24,7 @@ from activity_tracker.clock import iso, now, now_iso
 from activity_tracker.repository.table import Gsi1, Gsi2, TableItem
 
 DATA_EXPORT, ERASURE, RETENTION_RUN = "DATA_EXPORT", "ERASURE", "RETENTION_RUN"
-WORKER_TIMEOUT = timedelta(seconds=900)  # template.yaml: DataExportWorkerFunction, ErasureWorkerFunction, RetentionScheduleFunction
+WORKER_TIMEOUT = timedelta(seconds=900)  # template.yaml: JobsWorkerFunction, RetentionScheduleFunction
 STALE_RUNNING = WORKER_TIMEOUT + timedelta(minutes=1)
 RESERVE_SECONDS = 30.0  # left when a run writes its place and hands over to the next invocation
 FAILED = "JobFailed: the job stopped on an error; ask again (an erasure continues from where it stopped), or give support its id"

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 MAX_PERIOD_DAYS = 366  # an export covers at most this many days (API.md)
-WORKER_TIMEOUT = timedelta(seconds=900)  # template.yaml ExportsWorkerFunction Timeout
+WORKER_TIMEOUT = timedelta(seconds=900)  # template.yaml JobsWorkerFunction Timeout
 STALE_RUNNING = WORKER_TIMEOUT + timedelta(minutes=1)
 RESERVE_SECONDS = 60.0  # left, when the worker gives up, to abort the upload and write `failed`
 PENDING_REDRIVE_AFTER = timedelta(hours=1)  # a pending export not claimed for this long is re-driven (then failed); on the 1st of the month a backlog may keep exports pending for a while

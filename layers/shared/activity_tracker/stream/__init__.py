@@ -1,1 +1,1 @@
-"""The DynamoDB Streams consumer: exact counters and post-write checks (issue 5)."""
+"""DynamoDB Streams readers: the consumer (exact counters, post-write checks, the audit trail) and the job worker."""
