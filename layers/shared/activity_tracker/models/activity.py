@@ -9,7 +9,7 @@ from pydantic import BeforeValidator, Field, SkipValidation, WithJsonSchema, fie
 from pydantic_core import PydanticCustomError
 
 from activity_tracker.dto import activity_dto as activity_dto  # re-exported: the DTOs live in activity_tracker.dto
-from activity_tracker.models.base import Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel, Timestamp, absent
+from activity_tracker.models.base import Day, Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel, Timestamp, absent
 from activity_tracker.vocabulary import ACTIVITY_TYPES, ActivityType
 
 REVIEW_FIELDS = frozenset({"status", "reviewed_by_user_id", "reviewed_at", "rejection_reason"})
@@ -148,6 +148,12 @@ class ActivityOut(ResponseModel):
     user_id: str = Field(description="Whose activity it is.")
     registered_by_user_id: str = Field(description="Who registered it: the user, or a coordinator/admin registering for them.")
     activity_date: Timestamp = Field(description="When it happened: ISO 8601 UTC with `Z`.")
+    local_date: Day = Field(
+        description="The calendar day it happened on in the organization's time zone, `YYYY-MM-DD`: the date the user typed "
+        "(`activity_date: \"2026-11-20\"` in Oslo is stored as `2026-11-19T23:00:00.000Z` and `local_date` `2026-11-20`). "
+        "Fixed when `activity_date` is written; a later change of the organization's time zone does not move it. "
+        "Duplicates, statistics months and Bufdir periods count by it."
+    )
     duration_minutes: int = Field(description="1..1440.")
     activity_type: ActivityType
     summary: str | None

@@ -48,6 +48,9 @@ def _real_date(value: str) -> str:
 # A calendar date `YYYY-MM-DD` (0001-01-01 .. 9999-12-31), e.g. a list's `from` and `to`.
 IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"}), AfterValidator(_real_date)]
 
+# A calendar date the server wrote, `YYYY-MM-DD` (response models only).
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+
 # A moment the server wrote: ISO 8601 UTC with `Z` (response models only).
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
