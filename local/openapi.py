@@ -135,7 +135,33 @@ def _models_schemas(models: Sequence[tuple[type[BaseModel], JsonSchemaMode]]) ->
     if not models:
         return {}, {}
     refs, top = models_json_schema(models, ref_template=REF)
-    return refs, _without_defaults(top.get("$defs", {}), names=True)
+    return refs, _named_inline_models(_without_defaults(top.get("$defs", {}), names=True))
+
+
+def _named_inline_models(schemas: dict[str, Any]) -> dict[str, Any]:
+    """pydantic writes a model out in full, not as a `$ref`, where a field skips its validation
+    (`SyncRequest.items`, `BulkRequest.activity`: validated item by item by the logic). Generators
+    then make an anonymous type of it (`SyncRequestItemsItem`) that code holding an `ActivityCreate`
+    cannot pass: every inline model becomes the named component of its title."""
+    found: dict[str, Any] = {}
+
+    def walk(node: Any, top: bool = False) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if not top and node.get("type") == "object" and isinstance(node.get("properties"), dict) and isinstance(node.get("title"), str):
+            name, schema = node["title"], walk(node, top=True)
+            if found.setdefault(name, schema) != schema:
+                raise ValueError(f"two different inline models are named {name}")
+            return {"$ref": REF.format(model=name)}
+        return {key: walk(value) for key, value in node.items()}
+
+    out = {name: walk(schema, top=True) for name, schema in schemas.items()}
+    for name, schema in found.items():
+        if out.setdefault(name, schema) != schema:
+            raise ValueError(f"an inline model differs from the component {name}")
+    return out
 
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
