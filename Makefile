@@ -96,7 +96,18 @@ $(WATERMELON): tests/watermelon/package.json tests/watermelon/package-lock.json
 	cd tests/watermelon && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-pytest: $(VENV)/.dev-deps $(VENV)/.dynamodb-local $(WATERMELON)
+# The generated clients of tests/e2e/test_generated_clients.py: openapi-typescript, openapi-fetch and tsc
+# pinned by tests/clients/typescript/package-lock.json; openapi-python-client by tests/clients/python/requirements.txt
+CLIENTS_TS := tests/clients/typescript/node_modules/.installed
+$(CLIENTS_TS): tests/clients/typescript/package.json tests/clients/typescript/package-lock.json
+	cd tests/clients/typescript && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(VENV)/.client-deps: $(VENV)/.dev-deps tests/clients/python/requirements.txt
+	$(PY) -m pip install -q -r tests/clients/python/requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
+	@test -x $(VENV)/bin/openapi-python-client && touch $@
+
+pytest: $(VENV)/.dev-deps $(VENV)/.dynamodb-local $(WATERMELON) $(CLIENTS_TS) $(VENV)/.client-deps
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-deps
