@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import iam, jwt_local
+from local import contract_docs, iam, jwt_local
 from local.events import LambdaContext, http_event
 from local.faults import FaultPlan
 from local.services import Endpoints, LocalServices, create_resources
@@ -167,6 +167,10 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else None
+            docs = contract_docs.page(url.path) if self.command in ("GET", "HEAD") else None
+            if docs is not None:  # the contract, browsable (local only: see local/contract_docs.py)
+                self._send(200, docs[1], {"content-type": docs[0]})
+                return
             if url.path in controls and self.command == "GET":
                 self._send(200, json.dumps(controls[url.path]()).encode())
                 return
@@ -292,6 +296,8 @@ activity-tracker local stack on {local.url}
   {len(local.stack.routes())} routes from template.yaml;
   DynamoDB ({local.services.engine}) at {local.endpoints.dynamodb}; S3 and SQS (moto) at {local.endpoints.aws};
   stream poller feeding {sum(1 for f in local.stack.functions if f.streams)} stream handler(s).
+
+The contract: {local.url}/docs (docs/openapi.json, rendered).
 
 Next, in another terminal:
   make token EMAIL=admin@demo.example ORG=demo-org       # prints a local JWT (add SUB=, CAMPUS=)

@@ -149,3 +149,23 @@ def test_cors_and_request_ids_as_api_gateway_sends_them(http: Http):
     assert refused.status == 400 and refused.headers["apigw-requestid"] == refused.body["error"]["request_id"]
     ok = http.call("GET", "/api/users/me", who)
     assert ok.status == 200 and len(ok.headers["apigw-requestid"]) == 36
+
+
+def test_the_contract_is_browsable_at_docs(http: Http):
+    """`make local` serves docs/openapi.json rendered (Redoc) at /docs and the file at
+    /docs/openapi.json, without a token; the API's routes still need one."""
+    import json
+    import urllib.request
+
+    from local.contract_docs import REDOC_URL
+    from local.openapi import OPENAPI_FILE
+
+    with urllib.request.urlopen(http.url + "/docs", timeout=10) as response:
+        assert response.status == 200 and response.headers["content-type"].startswith("text/html")
+        page = response.read().decode()
+    assert 'spec-url="/docs/openapi.json"' in page and f'src="{REDOC_URL}" integrity="sha384-' in page
+    with urllib.request.urlopen(http.url + "/docs/openapi.json", timeout=10) as response:
+        assert response.status == 200 and response.headers["content-type"] == "application/json"
+        assert json.loads(response.read()) == json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
+    assert http.call("GET", "/docs/elsewhere").status == 404
+    assert http.call("GET", "/api/users/me").status == 401
