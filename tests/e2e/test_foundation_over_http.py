@@ -169,3 +169,33 @@ def test_the_contract_is_browsable_at_docs(http: Http):
         assert json.loads(response.read()) == json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
     assert http.call("GET", "/docs/elsewhere").status == 404
     assert http.call("GET", "/api/users/me").status == 401
+
+
+def test_make_seed_counts_its_summary_from_the_answers_and_its_tokens_last_as_it_says(http: Http, monkeypatch, capsys):
+    """`make seed` against a running stack: the summary lines count what the API answered (a seed
+    whose admin is not one approves nothing and says what was refused); the printed tokens last
+    the hours the seed names."""
+    import re
+
+    from local import seed
+    from local.jwt_local import LOCAL_TOKEN_TTL_SECONDS
+
+    assert seed.seed(http.url, f"seed-{uuid.uuid4().hex[:8]}") == 0  # the e2e stack's ADMIN_EMAILS does not list admin@demo.example
+    out = capsys.readouterr().out
+    assert "activities: 5 logged, 0 approved" in out
+    assert re.search(r": \d+ requests succeeded, 6 refused \(see above\)\.", out)  # promote, 2 reviews, 2 tasks, export: 403
+
+    monkeypatch.setattr(seed, "DEMO_USERS", [(ADMIN_EMAIL, "Ada Admin"), *seed.DEMO_USERS[1:]])
+    assert seed.seed(http.url, f"seed-{uuid.uuid4().hex[:8]}") == 0
+    out = capsys.readouterr().out
+    assert "activities: 5 logged, 2 approved" in out and re.search(r"Seeded through the API of \S+: \d+ requests succeeded\.\n", out), out
+    assert f"Tokens (valid {LOCAL_TOKEN_TTL_SECONDS // 3600} h):" in out
+    token = out.rsplit(f"{ADMIN_EMAIL}: ", 1)[1].split()[0]
+    claims = jwt.decode(token, secret(), algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+    assert claims["exp"] - claims["iat"] == LOCAL_TOKEN_TTL_SECONDS
+
+
+def test_the_banner_names_the_port_for_make_seed_and_the_contract_page(http: Http):
+    port = http.url.rsplit(":", 1)[1]
+    banner = http.log.read_text()
+    assert f"make seed PORT={port} " in banner and f"{http.url}/docs" in banner
