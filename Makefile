@@ -28,7 +28,7 @@ $(VENV)/.dev-deps: $(VENV)/.local-deps requirements-dev.txt
 
 ## make help: this list (from the `## make ...` comments of the Makefile)
 help:
-	@grep -E '^## make ' $(firstword $(MAKEFILE_LIST)) | sed -e 's/^## //'
+	@grep -E '^## make ' $(firstword $(MAKEFILE_LIST)) | sed -e 's/^## //' -e 's/\$$(PORT)/$(PORT)/g'
 
 ## make local: the whole stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it); ADMIN_EMAILS= for none
 ADMIN_EMAILS ?= admin@demo.example
@@ -41,7 +41,7 @@ token: $(VENV)/.local-deps
 	@test -n "$(EMAIL)" -a -n "$(ORG)" || { echo "usage: make token EMAIL=<email> ORG=<organization id> [SUB=...] [CAMPUS=...] [UNVERIFIED=1]" >&2; exit 2; }
 	@$(PY) -m local token --email "$(EMAIL)" --org "$(ORG)" $(if $(SUB),--sub "$(SUB)") $(if $(CAMPUS),--campus "$(CAMPUS)") $(if $(UNVERIFIED),--unverified)
 
-## make seed: demo data through the API of a running `make local`
+## make seed [PORT=...]: demo data through the API of a running `make local` (on the same PORT)
 seed: $(VENV)/.local-deps
 	$(PY) -m local seed --url http://127.0.0.1:$(PORT)
 
