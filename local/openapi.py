@@ -50,7 +50,8 @@ IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
     "in": "header",
     "required": False,
     "description": "Any 1..255 printable ASCII characters naming this request (a UUID). Sent again with the same request within 24 hours, the first 2xx answer is replayed (header `Idempotent-Replayed: true`) without doing the work again; with another method, path, query or body: 422 `idempotency_key_reused`; while the first is still running: 409 `conflict` with `Retry-After`. Scoped to the caller (organization + user).",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    # printable ASCII (what idempotency.py accepts), without the leading or trailing spaces HTTP drops from a header value
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
 }
 IDEMPOTENCY_KEY_REUSED = {"description": "`idempotency_key_reused`: this Idempotency-Key was sent with another request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 # an activity's PATCH and DELETE may carry If-Match with the ETag its GET answered (logic.activities.check_if_match)

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from local import contract_docs, iam, jwt_local
 from local.events import LambdaContext, http_event
@@ -182,7 +182,8 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                     return
                 self._send(200, json.dumps(report).encode())
                 return
-            found = stack.match(self.command, url.path)
+            path = unquote(url.path)  # API Gateway's HTTP APIs hand the path and its parameters on percent-decoded (`%40` is `@`)
+            found = stack.match(self.command, path)
             if found is None:
                 self._send(404, _error("not_found", "No such route."))
                 return
@@ -193,7 +194,7 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                 log.info("401 %s %s: %s", self.command, url.path, error)  # API Gateway says no more than this body
                 self._send(401, GATEWAY_UNAUTHORIZED, {"www-authenticate": "Bearer"})
                 return
-            event = http_event(self.command, route.key, url.path, url.query, dict(self.headers.items()), body, claims, params or None)
+            event = http_event(self.command, route.key, path, url.query, dict(self.headers.items()), body, claims, params or None)
             event["requestContext"]["requestId"] = self.request_id
             started = time.thread_time()
             try:

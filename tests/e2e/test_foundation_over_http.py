@@ -117,6 +117,8 @@ def test_claims_and_path_ids_outside_the_safe_character_set_over_http(http: Http
     reply = http.call("GET", "/api/activities/a%23b", member)
     assert (reply.status, reply.rules) == (400, ["id_format"])
     assert http.call("GET", "/api/activities?user_id=a%23b", member).rules == ["id_format"]
+    # the path reaches the handler percent-decoded, as API Gateway's HTTP APIs pass it: `%40` is a safe `@`
+    assert http.call("GET", "/api/activities/someone%40example.org", member).status == 404
 
 
 def test_values_past_dynamodbs_limits_are_4xx_over_http(http: Http):
