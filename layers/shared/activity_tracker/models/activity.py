@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, SkipValidation, WithJsonSchema, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, SkipValidation, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from activity_tracker.dto import activity_dto as activity_dto  # re-exported: the DTOs live in activity_tracker.dto
@@ -46,8 +46,15 @@ def _participants(value: Any) -> Any:
 DurationMinutes = Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_DURATION_MINUTES})]
 ActivityTypeName = Annotated[Any, WithJsonSchema({"type": "string", "enum": list(ACTIVITY_TYPES)})]
 ParticipantCount = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_PARTICIPANTS}, {"type": "null"}]})]
-# `YYYY-MM-DD` (the day, in the organization's time zone) or an ISO 8601 date-time
-ActivityDate = Annotated[str, Field(min_length=10, max_length=40), WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time", "maxLength": 40}]})]
+# `YYYY-MM-DD` (the day, in the organization's time zone) or an ISO 8601 date-time, in the year 2000
+# or later (rule activity_date_valid: the pattern says so to a client and a fuzzer; not in the future is
+# checked against the clock and cannot be said in JSON Schema)
+YEAR_2000_OR_LATER = "^[2-9][0-9]{3}-"
+ActivityDate = Annotated[
+    str,
+    Field(min_length=10, max_length=40),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date", "pattern": YEAR_2000_OR_LATER}, {"type": "string", "format": "date-time", "maxLength": 40, "pattern": YEAR_2000_OR_LATER}]}),
+]
 
 
 def _must_be_object(value: Any) -> Any:
@@ -96,6 +103,16 @@ class ActivityPatch(ActivityFields):
 
 
 class ActivityReview(RequestModel):
+    # review_fields_consistent, as JSON Schema says it (rules.review checks it): flag and reject need a
+    # reason with a visible character, approve and reopen take none (null or absent)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"action": {"enum": ["flag", "reject"]}}, "required": ["action"]},
+            "then": {"required": ["reason"], "properties": {"reason": {"type": "string", "pattern": "\\S"}}},
+            "else": {"properties": {"reason": {"type": "null"}}},
+        }
+    )
+
     action: Literal["approve", "flag", "reject", "reopen"]
     reason: str | None = Field(None, max_length=5_000)
     version: int = Field(None, ge=1, description="The `version` the reviewer read: 409 `version_conflict` if the activity changed since.")  # type: ignore[assignment]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from activity_tracker.errors import ValidationFailed
@@ -55,6 +55,9 @@ Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
 
+WHOLE_FLOAT_LIMIT = 2**53
+
+
 class RequestModel(BaseModel):
     """A request body: unknown fields are refused and JSON types are not coerced."""
 
@@ -63,6 +66,16 @@ class RequestModel(BaseModel):
     # named for that field in `server_owned_rules`.
     server_owned: ClassVar[frozenset[str]] = frozenset()
     server_owned_rules: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        """A JSON number without a fraction is an integer (JSON Schema's `integer` counts `3.0`, and
+        some encoders write every number so): `3.0` reads as `3`, `3.5` stays refused. Within 2**53,
+        where a float holds every whole number exactly."""
+        if not isinstance(data, dict) or not any(type(value) is float for value in data.values()):
+            return data
+        return {key: int(value) if type(value) is float and value.is_integer() and abs(value) <= WHOLE_FLOAT_LIMIT else value for key, value in data.items()}
 
 
 class QueryModel(BaseModel):
