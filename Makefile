@@ -28,7 +28,7 @@ $(VENV)/.dev-deps: $(VENV)/.local-deps requirements-dev.txt
 
 ## make help: this list (from the `## make ...` comments of the Makefile)
 help:
-	@grep -E '^## make ' $(firstword $(MAKEFILE_LIST)) | sed -e 's/^## //'
+	@grep -E '^## make ' $(firstword $(MAKEFILE_LIST)) | sed -e 's/^## //' -e 's/\$$(PORT)/$(PORT)/g'
 
 ## make local: the whole stack on http://127.0.0.1:$(PORT) (Ctrl-C stops it); ADMIN_EMAILS= for none
 ADMIN_EMAILS ?= admin@demo.example
@@ -41,7 +41,7 @@ token: $(VENV)/.local-deps
 	@test -n "$(EMAIL)" -a -n "$(ORG)" || { echo "usage: make token EMAIL=<email> ORG=<organization id> [SUB=...] [CAMPUS=...] [UNVERIFIED=1]" >&2; exit 2; }
 	@$(PY) -m local token --email "$(EMAIL)" --org "$(ORG)" $(if $(SUB),--sub "$(SUB)") $(if $(CAMPUS),--campus "$(CAMPUS)") $(if $(UNVERIFIED),--unverified)
 
-## make seed: demo data through the API of a running `make local`
+## make seed [PORT=...]: demo data through the API of a running `make local` (on the same PORT)
 seed: $(VENV)/.local-deps
 	$(PY) -m local seed --url http://127.0.0.1:$(PORT)
 
@@ -100,7 +100,18 @@ $(WATERMELON): tests/watermelon/package.json tests/watermelon/package-lock.json
 	cd tests/watermelon && npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-pytest: $(VENV)/.dev-deps $(VENV)/.dynamodb-local $(WATERMELON)
+# The generated clients of tests/e2e/test_generated_clients.py: openapi-typescript, openapi-fetch and tsc
+# pinned by tests/clients/typescript/package-lock.json; openapi-python-client by tests/clients/python/requirements.txt
+CLIENTS_TS := tests/clients/typescript/node_modules/.installed
+$(CLIENTS_TS): tests/clients/typescript/package.json tests/clients/typescript/package-lock.json
+	cd tests/clients/typescript && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(VENV)/.client-deps: $(VENV)/.dev-deps tests/clients/python/requirements.txt
+	$(PY) -m pip install -q -r tests/clients/python/requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
+	@test -x $(VENV)/bin/openapi-python-client && touch $@
+
+pytest: $(VENV)/.dev-deps $(VENV)/.dynamodb-local $(WATERMELON) $(CLIENTS_TS) $(VENV)/.client-deps
 	$(PY) -m pytest
 
 lint: $(VENV)/.dev-deps

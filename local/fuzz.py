@@ -16,11 +16,23 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from local.jwt_local import mint, stable_sub
 from local.openapi import OPENAPI_FILE
 from local.process import child_stack
 from local.template import ROOT
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+MAX_KEY_CHARS = 255
+
+
+def unique_idempotency_key(headers: dict[str, Any] | None) -> None:
+    """Make the generated Idempotency-Key of `headers` (if any) unique, within its 255 characters."""
+    if headers and isinstance(headers.get(IDEMPOTENCY_KEY), str):
+        suffix = f"-{uuid.uuid4()}"
+        headers[IDEMPOTENCY_KEY] = headers[IDEMPOTENCY_KEY][: MAX_KEY_CHARS - len(suffix)].rstrip() + suffix
+
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 FUZZ_ADMIN = "fuzz-admin@fuzz.example"
@@ -29,7 +41,9 @@ FUZZ_ADMIN = "fuzz-admin@fuzz.example"
 @contextmanager
 def local_stack(admin_emails: str) -> Iterator[str]:
     """A fresh stack in a child process; yields its URL and shows its log's errors afterwards."""
-    with child_stack(Path(tempfile.gettempdir()), admin_emails, LOCAL_LOG_LEVEL="WARNING") as running:
+    # no daily export quota to speak of: the fuzzer's exports test the contract, not the quota (its
+    # 429s would leave every generated export refused, which schemathesis reads as a schema mismatch)
+    with child_stack(Path(tempfile.gettempdir()), admin_emails, LOCAL_LOG_LEVEL="WARNING", EXPORTS_DAILY_QUOTA="1000000") as running:
         try:
             yield running.url
         finally:
@@ -57,5 +71,5 @@ def main(max_examples: int = 100, extra: list[str] | None = None) -> int:
                 "--seed", os.environ.get("FUZZ_SEED", "42"), "--generation-database", "none", *(extra or []),
             ]  # fmt: skip
             print(f"\n=== schemathesis as {role} ({email}, org {org}) against {url}", flush=True)
-            worst = max(worst, subprocess.call(command, cwd=ROOT))
+            worst = max(worst, subprocess.call(command, cwd=ROOT, env={**os.environ, "SCHEMATHESIS_HOOKS": "local.fuzz_hooks"}))
     return worst

@@ -50,7 +50,8 @@ IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
     "in": "header",
     "required": False,
     "description": "Any 1..255 printable ASCII characters naming this request (a UUID). Sent again with the same request within 24 hours, the first 2xx answer is replayed (header `Idempotent-Replayed: true`) without doing the work again; with another method, path, query or body: 422 `idempotency_key_reused`; while the first is still running: 409 `conflict` with `Retry-After`. Scoped to the caller (organization + user).",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    # printable ASCII (what idempotency.py accepts), without the leading or trailing spaces HTTP drops from a header value
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"},
 }
 IDEMPOTENCY_KEY_REUSED = {"description": "`idempotency_key_reused`: this Idempotency-Key was sent with another request.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 # the changes of every mutable resource may carry If-Match with the ETag its GET or last change answered (activity_tracker.conditional)
@@ -141,7 +142,33 @@ def _models_schemas(models: Sequence[tuple[type[BaseModel], JsonSchemaMode]]) ->
     if not models:
         return {}, {}
     refs, top = models_json_schema(models, ref_template=REF)
-    return refs, _without_defaults(top.get("$defs", {}), names=True)
+    return refs, _named_inline_models(_without_defaults(top.get("$defs", {}), names=True))
+
+
+def _named_inline_models(schemas: dict[str, Any]) -> dict[str, Any]:
+    """pydantic writes a model out in full, not as a `$ref`, where a field skips its validation
+    (`SyncRequest.items`, `BulkRequest.activity`: validated item by item by the logic). Generators
+    then make an anonymous type of it (`SyncRequestItemsItem`) that code holding an `ActivityCreate`
+    cannot pass: every inline model becomes the named component of its title."""
+    found: dict[str, Any] = {}
+
+    def walk(node: Any, top: bool = False) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if not top and node.get("type") == "object" and isinstance(node.get("properties"), dict) and isinstance(node.get("title"), str):
+            name, schema = node["title"], walk(node, top=True)
+            if found.setdefault(name, schema) != schema:
+                raise ValueError(f"two different inline models are named {name}")
+            return {"$ref": REF.format(model=name)}
+        return {key: walk(value) for key, value in node.items()}
+
+    out = {name: walk(schema, top=True) for name, schema in schemas.items()}
+    for name, schema in found.items():
+        if out.setdefault(name, schema) != schema:
+            raise ValueError(f"an inline model differs from the component {name}")
+    return out
 
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -256,7 +283,7 @@ def generate(stack: Stack | None = None) -> dict[str, Any]:
         if route.public:
             op["security"] = []  # no authorizer on the route (template.yaml `Auth: {Authorizer: NONE}`)
         if "request" in meta["media_types"]:
-            op["requestBody"] = {"required": True, "content": {meta["media_types"]["request"]: {"schema": {"type": "string"}}}}
+            op["requestBody"] = {"required": True, "content": {meta["media_types"]["request"]: {"schema": {"type": "string", "format": "binary"}}}}
         elif meta["body"] is not None:
             body: dict[str, Any] = {"required": True, "content": _content(refs[(meta["body"], "validation")])}
             example = sample_body(function, meta["body"])

@@ -18,9 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from local import iam, jwt_local
+from local import contract_docs, iam, jwt_local
 from local.events import LambdaContext, http_event
 from local.faults import FaultPlan
 from local.services import Endpoints, LocalServices, create_resources
@@ -167,6 +167,10 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else None
+            docs = contract_docs.page(url.path) if self.command in ("GET", "HEAD") else None
+            if docs is not None:  # the contract, browsable (local only: see local/contract_docs.py)
+                self._send(200, docs[1], {"content-type": docs[0]})
+                return
             if url.path in controls and self.command == "GET":
                 self._send(200, json.dumps(controls[url.path]()).encode())
                 return
@@ -178,7 +182,8 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                     return
                 self._send(200, json.dumps(report).encode())
                 return
-            found = stack.match(self.command, url.path)
+            path = unquote(url.path)  # API Gateway's HTTP APIs hand the path and its parameters on percent-decoded (`%40` is `@`)
+            found = stack.match(self.command, path)
             if found is None:
                 self._send(404, _error("not_found", "No such route."))
                 return
@@ -191,7 +196,7 @@ def make_http_handler(stack: Stack, handlers: Handlers, faults: FaultPlan | None
                     log.info("401 %s %s: %s", self.command, url.path, error)  # API Gateway says no more than this body
                     self._send(401, GATEWAY_UNAUTHORIZED, {"www-authenticate": "Bearer"})
                     return
-            event = http_event(self.command, route.key, url.path, url.query, dict(self.headers.items()), body, claims, params or None)
+            event = http_event(self.command, route.key, path, url.query, dict(self.headers.items()), body, claims, params or None)
             event["requestContext"]["requestId"] = self.request_id
             started = time.thread_time()
             try:
@@ -294,6 +299,8 @@ activity-tracker local stack on {local.url}
   {len(local.stack.routes())} routes from template.yaml;
   DynamoDB ({local.services.engine}) at {local.endpoints.dynamodb}; S3 and SQS (moto) at {local.endpoints.aws};
   stream poller feeding {sum(1 for f in local.stack.functions if f.streams)} stream handler(s).
+
+The contract: {local.url}/docs (docs/openapi.json, rendered).
 
 Next, in another terminal:
   make token EMAIL=admin@demo.example ORG=demo-org       # prints a local JWT (add SUB=, CAMPUS=)

@@ -7,6 +7,7 @@ import os
 import sys
 import urllib.error
 import urllib.request
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,17 @@ DEMO_USERS = [
 ]
 
 
+# The API's answers to this run's requests ("succeeded" 2xx, "refused" otherwise): the summary counts them.
+ANSWERS: Counter[str] = Counter()
+
+
 def call(url: str, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+    status, answer = _request(url, method, path, token, body)
+    ANSWERS["succeeded" if 200 <= status < 300 else "refused"] += 1
+    return status, answer
+
+
+def _request(url: str, method: str, path: str, token: str, body: Any) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url + path, data=data, method=method, headers={"Authorization": f"Bearer {token}", "content-type": "application/json"})
     try:
@@ -39,6 +50,7 @@ def seed(url: str | None, org: str) -> int:
 
     url = url or f"http://127.0.0.1:{os.environ.get('PORT', '3000')}"
     tokens = {email: mint(stable_sub(email), email, org, ttl_seconds=LOCAL_TOKEN_TTL_SECONDS) for email, _ in DEMO_USERS}
+    ANSWERS.clear()
     try:
         call(url, "GET", "/api/users/me", tokens[DEMO_USERS[0][0]])
     except (URLError, ConnectionError) as error:
@@ -57,6 +69,8 @@ def seed(url: str | None, org: str) -> int:
     print(f"user_progress for {DEMO_USERS[2][0]} -> {status}")
     for extend in SEED_STEPS:
         extend(url, org, tokens)
+    refused = f", {ANSWERS['refused']} refused (see above)" if ANSWERS["refused"] else ""
+    print(f"\nSeeded through the API of {url}: {ANSWERS['succeeded']} requests succeeded{refused}.")
     print(f"\nTokens (valid {LOCAL_TOKEN_TTL_SECONDS // 3600} h):")
     for email, token in tokens.items():
         print(f"  {email}: {token}")
@@ -69,22 +83,24 @@ def seed_activities(url: str, org: str, tokens: dict[str, str]) -> None:
     _, ola = call(url, "POST", "/api/contacts", mentor2, {"name": "Ola Hansen"})
     today = datetime.now(UTC).date()
     created = []
-    for days_ago, token, kind, contact, minutes in [(1, mentor1, "home_visit", kari, 60), (2, mentor1, "phone_call", kari, 15), (3, mentor2, "meeting", ola, 45), (8, mentor2, "home_visit", ola, 90)]:
-        body = {"activity_date": (today - timedelta(days=days_ago)).isoformat(), "activity_type": kind, "duration_minutes": minutes, "contact_id": contact["id"], "summary": "Demo activity"}
+    contact_ids = [contact.get("id") if isinstance(contact, dict) else None for contact in (kari, ola)]
+    for days_ago, token, kind, contact_id, minutes in [(1, mentor1, "home_visit", contact_ids[0], 60), (2, mentor1, "phone_call", contact_ids[0], 15), (3, mentor2, "meeting", contact_ids[1], 45), (8, mentor2, "home_visit", contact_ids[1], 90)]:
+        body = {"activity_date": (today - timedelta(days=days_ago)).isoformat(), "activity_type": kind, "duration_minutes": minutes, "contact_id": contact_id, "summary": "Demo activity"}
         status, activity = call(url, "POST", "/api/activities", token, body)
-        created.append(activity)
+        created.append((status, activity))
         print(f"activity {kind:12} -> {status}")
-    call(url, "POST", "/api/activities", coordinator, {"activity_date": today.isoformat(), "activity_type": "group_activity", "is_group_activity": True, "participant_count": 6, "duration_minutes": 120, "summary": "Summer party"})
-    for activity in created[:2]:
-        if isinstance(activity, dict) and "id" in activity:
-            call(url, "POST", f"/api/activities/{activity['id']}/review", admin, {"action": "approve"})
-    print("activities: 5 logged, 2 approved; counters follow within a second (GET /api/stats/me)")
+    group = call(url, "POST", "/api/activities", coordinator, {"activity_date": today.isoformat(), "activity_type": "group_activity", "is_group_activity": True, "participant_count": 6, "duration_minutes": 120, "summary": "Summer party"})
+    print(f"activity {'group_activity':12} -> {group[0]}")
+    reviews = [call(url, "POST", f"/api/activities/{activity['id']}/review", admin, {"action": "approve"}) for status, activity in created[:2] if status == 201]
+    logged = sum(1 for status, _ in [*created, group] if status == 201)
+    approved = sum(1 for status, body in reviews if status == 200 and isinstance(body, dict) and body.get("status") == "approved")
+    print(f"activities: {logged} logged, {approved} approved; counters follow within a second (GET /api/stats/me)")
 
 
 def seed_learning(url: str, org: str, tokens: dict[str, str]) -> None:
     """Learning platform (issue 6): two tasks (by the admin), a group class booked by a mentor,
     confirmed, joined by the other mentor, with a task attached."""
-    admin, host, learner = (tokens[email] for email in ("admin@demo.example", "mentor1@demo.example", "mentor2@demo.example"))
+    admin, host, learner = (tokens[DEMO_USERS[index][0]] for index in (0, 2, 3))
     tasks = [
         {"title": "The alphabet", "content": "# A to Z\nSay each letter.", "answer": "A, B, C, ...", "description": "Letters and sounds", "type": "reading", "difficulty": "easy"},
         {"title": "At the doctor", "content": "Listen and answer.", "answer": "1b, 2a", "description": "A dialogue", "type": "audio", "difficulty": "medium"},
@@ -110,7 +126,10 @@ def seed_learning(url: str, org: str, tokens: dict[str, str]) -> None:
 def seed_export(url: str, org: str, tokens: dict[str, str]) -> None:
     today = datetime.now(UTC).date()
     status, export = call(url, "POST", "/api/exports/bufdir", tokens[DEMO_USERS[0][0]], {"period_start": (today - timedelta(days=30)).isoformat(), "period_end": today.isoformat(), "format": "csv"})
-    print(f"Bufdir export -> {status}: GET /api/exports/{export.get('id') if isinstance(export, dict) else '?'} gives its URL when done")
+    if status == 202 and isinstance(export, dict):
+        print(f"Bufdir export -> {status}: GET /api/exports/{export['id']} gives its URL when done")
+    else:
+        print(f"Bufdir export -> {status} {(export or {}).get('error', {}).get('code') if isinstance(export, dict) else ''}")
 
 
 # Demo data of each feature: functions (url, org, tokens) -> None, run in order.

@@ -117,6 +117,8 @@ def test_claims_and_path_ids_outside_the_safe_character_set_over_http(http: Http
     reply = http.call("GET", "/api/activities/a%23b", member)
     assert (reply.status, reply.rules) == (400, ["id_format"])
     assert http.call("GET", "/api/activities?user_id=a%23b", member).rules == ["id_format"]
+    # the path reaches the handler percent-decoded, as API Gateway's HTTP APIs pass it: `%40` is a safe `@`
+    assert http.call("GET", "/api/activities/someone%40example.org", member).status == 404
 
 
 def test_values_past_dynamodbs_limits_are_4xx_over_http(http: Http):
@@ -149,3 +151,53 @@ def test_cors_and_request_ids_as_api_gateway_sends_them(http: Http):
     assert refused.status == 400 and refused.headers["apigw-requestid"] == refused.body["error"]["request_id"]
     ok = http.call("GET", "/api/users/me", who)
     assert ok.status == 200 and len(ok.headers["apigw-requestid"]) == 36
+
+
+def test_the_contract_is_browsable_at_docs(http: Http):
+    """`make local` serves docs/openapi.json rendered (Redoc) at /docs and the file at
+    /docs/openapi.json, without a token; the API's routes still need one."""
+    import json
+    import urllib.request
+
+    from local.contract_docs import REDOC_URL
+    from local.openapi import OPENAPI_FILE
+
+    with urllib.request.urlopen(http.url + "/docs", timeout=10) as response:
+        assert response.status == 200 and response.headers["content-type"].startswith("text/html")
+        page = response.read().decode()
+    assert 'spec-url="/docs/openapi.json"' in page and f'src="{REDOC_URL}" integrity="sha384-' in page
+    with urllib.request.urlopen(http.url + "/docs/openapi.json", timeout=10) as response:
+        assert response.status == 200 and response.headers["content-type"] == "application/json"
+        assert json.loads(response.read()) == json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
+    assert http.call("GET", "/docs/elsewhere").status == 404
+    assert http.call("GET", "/api/users/me").status == 401
+
+
+def test_make_seed_counts_its_summary_from_the_answers_and_its_tokens_last_as_it_says(http: Http, monkeypatch, capsys):
+    """`make seed` against a running stack: the summary lines count what the API answered (a seed
+    whose admin is not one approves nothing and says what was refused); the printed tokens last
+    the hours the seed names."""
+    import re
+
+    from local import seed
+    from local.jwt_local import LOCAL_TOKEN_TTL_SECONDS
+
+    assert seed.seed(http.url, f"seed-{uuid.uuid4().hex[:8]}") == 0  # the e2e stack's ADMIN_EMAILS does not list admin@demo.example
+    out = capsys.readouterr().out
+    assert "activities: 5 logged, 0 approved" in out
+    assert re.search(r": \d+ requests succeeded, 6 refused \(see above\)\.", out)  # promote, 2 reviews, 2 tasks, export: 403
+
+    monkeypatch.setattr(seed, "DEMO_USERS", [(ADMIN_EMAIL, "Ada Admin"), *seed.DEMO_USERS[1:]])
+    assert seed.seed(http.url, f"seed-{uuid.uuid4().hex[:8]}") == 0
+    out = capsys.readouterr().out
+    assert "activities: 5 logged, 2 approved" in out and re.search(r"Seeded through the API of \S+: \d+ requests succeeded\.\n", out), out
+    assert f"Tokens (valid {LOCAL_TOKEN_TTL_SECONDS // 3600} h):" in out
+    token = out.rsplit(f"{ADMIN_EMAIL}: ", 1)[1].split()[0]
+    claims = jwt.decode(token, secret(), algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+    assert claims["exp"] - claims["iat"] == LOCAL_TOKEN_TTL_SECONDS
+
+
+def test_the_banner_names_the_port_for_make_seed_and_the_contract_page(http: Http):
+    port = http.url.rsplit(":", 1)[1]
+    banner = http.log.read_text()
+    assert f"make seed PORT={port} " in banner and f"{http.url}/docs" in banner

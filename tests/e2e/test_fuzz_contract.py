@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
+from local.fuzz import unique_idempotency_key
 from local.jwt_local import mint
 from local.openapi import OPENAPI_FILE
 from tests.e2e.conftest import ADMIN_EMAIL, Http
@@ -45,4 +46,5 @@ def test_no_input_answers_5xx_or_breaks_the_contract(case, http: Http):
     if time.monotonic() - _STARTED[0] > BUDGET_SECONDS:
         return
     for token in TOKENS.values():  # the same input as an admin (reaches the logic) and as a member
+        unique_idempotency_key(case.headers)  # a key names one request (local/fuzz_hooks.py)
         case.call_and_validate(base_url=http.url, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, timeout=30)

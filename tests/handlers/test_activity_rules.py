@@ -56,6 +56,30 @@ def test_plain_date_is_the_start_of_the_local_day(api: Api, org_id: str):
     assert create(api, who, activity_date=datetime.now(UTC).date().isoformat())["id"]  # today is never "future"
 
 
+def test_every_activity_answer_carries_the_local_date_beside_the_instant(api: Api, org_id: str):
+    """The day the user typed comes back as typed (`local_date`), whatever UTC day the instant falls
+    on, in every answer: create, get, list, patch, review, sync, bulk, pull; a later change of the
+    organization's time zone does not move it."""
+    who, admin = Person.new(org_id), make_user(api, org_id, "admin")
+    body = create(api, who, activity_date="2026-11-20")
+    assert (body["activity_date"], body["local_date"]) == ("2026-11-19T23:00:00.000Z", "2026-11-20")
+    assert create(api, who, activity_date="2026-11-19T23:30:00Z")["local_date"] == "2026-11-20"  # past midnight in Oslo
+    assert api.call("GET", f"/api/activities/{body['id']}", who).body["local_date"] == "2026-11-20"
+    listed = api.call("GET", "/api/activities?from=2026-11-20&to=2026-11-20", who).body["items"]
+    assert [a["local_date"] for a in listed] == ["2026-11-20", "2026-11-20"]
+    moved = api.call("PATCH", f"/api/activities/{body['id']}", who, {"activity_date": "2026-11-18"}).body
+    assert (moved["activity_date"], moved["local_date"]) == ("2026-11-17T23:00:00.000Z", "2026-11-18")
+    assert api.call("POST", f"/api/activities/{body['id']}/review", admin, {"action": "approve"}).body["local_date"] == "2026-11-18"
+    synced = api.call("POST", "/api/activities/sync", who, {"items": [{"local_id": "typed-day", "activity_date": "2026-11-10", "activity_type": "other"}]}).body
+    assert synced["results"][0]["activity"]["local_date"] == "2026-11-10"
+    bulk = api.call("POST", "/api/activities/bulk", admin, {"user_ids": [who.sub], "activity": {"activity_date": "2026-11-11", "activity_type": "meeting"}}).body
+    assert bulk["results"][0]["activity"]["local_date"] == "2026-11-11"
+    pulled = api.call("GET", "/api/sync/pull?last_pulled_at=0", who).body["changes"]["activities"]["created"]
+    assert {r["server_id"]: r["local_date"] for r in pulled}[body["id"]] == "2026-11-18"
+    assert api.call("PATCH", "/api/organization", admin, {"timezone": "America/New_York"}).status == 200
+    assert api.call("GET", f"/api/activities/{body['id']}", who).body["local_date"] == "2026-11-18"  # as stored
+
+
 def test_future_within_skew_is_accepted_and_group_ok(api: Api, org_id: str):
     who = Person.new(org_id)
     assert create(api, who, activity_date=ago(minutes=-3))

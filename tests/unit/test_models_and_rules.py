@@ -38,6 +38,20 @@ def test_request_bodies_are_strict_about_types():
     assert rules_of(OrganizationPatch, {"is_test_organization": "true"}) == ["bool_type"]
 
 
+def test_a_whole_number_written_with_a_fraction_is_an_integer_as_json_schema_says():
+    from activity_tracker.models.activity import ActivityCreate, ActivityPatch, ActivityReview
+    from activity_tracker.models.learning import ClassCreate
+
+    patch = parse(ActivityPatch, {"version": 3.0, "duration_minutes": 45.0, "is_group_activity": True, "participant_count": 4.0})
+    assert (patch.version, patch.duration_minutes, patch.participant_count) == (3, 45, 4) and type(patch.version) is int
+    assert parse(ActivityReview, {"action": "approve", "version": 2.0}).version == 2
+    assert parse(ClassCreate, {"class_type": "grupal", "max_participants": 5.0, "scheduled_at": "2030-01-01T10:00:00Z"}).max_participants == 5
+    assert rules_of(ActivityPatch, {"version": 3.5}) == ["int_type"]
+    assert rules_of(ActivityCreate, {"activity_date": "2026-11-20", "activity_type": "other", "duration_minutes": 30.5}) == ["duration_positive_integer"]
+    assert rules_of(ActivityPatch, {"version": 2.0**60}) == ["int_type"]  # past 2**53 a float is no exact whole number
+    assert rules_of(ActivityPatch, {"is_group_activity": 1.0}) == ["bool_type"]
+
+
 def test_server_owned_fields_have_their_own_rule():
     assert rules_of(MePatch, {"email": "x@y.z"}) == ["server_owned_field"]
     assert rules_of(MePatch, {"favourite": "x"}) == ["unknown_field"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 ACTIVITY_FIELDS = (
-    "id", "organization_id", "user_id", "registered_by_user_id", "activity_date", "duration_minutes", "activity_type", "summary",
+    "id", "organization_id", "user_id", "registered_by_user_id", "activity_date", "local_date", "duration_minutes", "activity_type", "summary",
     "contact_id", "is_group_activity", "participant_count", "is_proxy_registration", "is_bulk_registration", "status",
     "reviewed_by_user_id", "reviewed_at", "rejection_reason", "duplicate_of_activity_id", "calendar_event_uid",
     "has_home_visit_report", "bufdir_eligible", "bufdir_excluded", "local_id", "created_at", "updated_at", "deleted_at", "version",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, SkipValidation, WithJsonSchema, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, SkipValidation, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from activity_tracker.dto import activity_dto as activity_dto  # re-exported: the DTOs live in activity_tracker.dto
-from activity_tracker.models.base import Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel, Timestamp, absent
+from activity_tracker.models.base import Day, Id, IsoDate, Page, QueryModel, RequestModel, ResponseModel, Timestamp, absent
 from activity_tracker.vocabulary import ACTIVITY_TYPES, ActivityType
 
 REVIEW_FIELDS = frozenset({"status", "reviewed_by_user_id", "reviewed_at", "rejection_reason"})
@@ -46,8 +46,15 @@ def _participants(value: Any) -> Any:
 DurationMinutes = Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_DURATION_MINUTES})]
 ActivityTypeName = Annotated[Any, WithJsonSchema({"type": "string", "enum": list(ACTIVITY_TYPES)})]
 ParticipantCount = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_PARTICIPANTS}, {"type": "null"}]})]
-# `YYYY-MM-DD` (the day, in the organization's time zone) or an ISO 8601 date-time
-ActivityDate = Annotated[str, Field(min_length=10, max_length=40), WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time", "maxLength": 40}]})]
+# `YYYY-MM-DD` (the day, in the organization's time zone) or an ISO 8601 date-time, in the year 2000
+# or later (rule activity_date_valid: the pattern says so to a client and a fuzzer; not in the future is
+# checked against the clock and cannot be said in JSON Schema)
+YEAR_2000_OR_LATER = "^[2-9][0-9]{3}-"
+ActivityDate = Annotated[
+    str,
+    Field(min_length=10, max_length=40),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date", "pattern": YEAR_2000_OR_LATER}, {"type": "string", "format": "date-time", "maxLength": 40, "pattern": YEAR_2000_OR_LATER}]}),
+]
 
 
 def _must_be_object(value: Any) -> Any:
@@ -96,6 +103,16 @@ class ActivityPatch(ActivityFields):
 
 
 class ActivityReview(RequestModel):
+    # review_fields_consistent, as JSON Schema says it (rules.review checks it): flag and reject need a
+    # reason with a visible character, approve and reopen take none (null or absent)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"action": {"enum": ["flag", "reject"]}}, "required": ["action"]},
+            "then": {"required": ["reason"], "properties": {"reason": {"type": "string", "pattern": "\\S"}}},
+            "else": {"properties": {"reason": {"type": "null"}}},
+        }
+    )
+
     action: Literal["approve", "flag", "reject", "reopen"]
     reason: str | None = Field(None, max_length=5_000)
     version: int = Field(None, ge=1, description="The `version` the reviewer read: 409 `version_conflict` if the activity changed since.")  # type: ignore[assignment]
@@ -148,6 +165,12 @@ class ActivityOut(ResponseModel):
     user_id: str = Field(description="Whose activity it is.")
     registered_by_user_id: str = Field(description="Who registered it: the user, or a coordinator/admin registering for them.")
     activity_date: Timestamp = Field(description="When it happened: ISO 8601 UTC with `Z`.")
+    local_date: Day = Field(
+        description="The calendar day it happened on in the organization's time zone, `YYYY-MM-DD`: the date the user typed "
+        "(`activity_date: \"2026-11-20\"` in Oslo is stored as `2026-11-19T23:00:00.000Z` and `local_date` `2026-11-20`). "
+        "Fixed when `activity_date` is written; a later change of the organization's time zone does not move it. "
+        "Duplicates, statistics months and Bufdir periods count by it."
+    )
     duration_minutes: int = Field(description="1..1440.")
     activity_type: ActivityType
     summary: str | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from activity_tracker.errors import ValidationFailed
@@ -48,8 +48,14 @@ def _real_date(value: str) -> str:
 # A calendar date `YYYY-MM-DD` (0001-01-01 .. 9999-12-31), e.g. a list's `from` and `to`.
 IsoDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"}), AfterValidator(_real_date)]
 
+# A calendar date the server wrote, `YYYY-MM-DD` (response models only).
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+
 # A moment the server wrote: ISO 8601 UTC with `Z` (response models only).
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+WHOLE_FLOAT_LIMIT = 2**53
 
 
 class RequestModel(BaseModel):
@@ -60,6 +66,16 @@ class RequestModel(BaseModel):
     # named for that field in `server_owned_rules`.
     server_owned: ClassVar[frozenset[str]] = frozenset()
     server_owned_rules: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        """A JSON number without a fraction is an integer (JSON Schema's `integer` counts `3.0`, and
+        some encoders write every number so): `3.0` reads as `3`, `3.5` stays refused. Within 2**53,
+        where a float holds every whole number exactly."""
+        if not isinstance(data, dict) or not any(type(value) is float for value in data.values()):
+            return data
+        return {key: int(value) if type(value) is float and value.is_integer() and abs(value) <= WHOLE_FLOAT_LIMIT else value for key, value in data.items()}
 
 
 class QueryModel(BaseModel):
