@@ -9,6 +9,7 @@ import pytest
 
 from tests.calendar_files import current, fixture, moved, weeks_to_now
 from tests.helpers import Api, Person, make_user, record_aws_calls
+from tests.stream_helpers import consume, recorded
 
 ICS = {"content-type": "text/calendar"}
 MAPPING = {"Hjemmebesøk": "home_visit", "telefon": "phone_call", "gruppe": "group_activity"}
@@ -272,28 +273,136 @@ def test_the_same_event_twice_in_one_file_is_imported_once(api: Api, org_id: str
     assert [a["summary"] for a in activities_of(api, mentor)] == ["first"]
 
 
-def test_a_poll_of_an_unchanged_feed_reads_no_activities(api: Api, org_id: str, mentor: Person, monkeypatch: pytest.MonkeyPatch):
-    """Once the user's latest change has settled, the ETag is a fingerprint read without the
-    activities (latest change stamp, classes, window): a 304 costs four small calls, however many
-    activities there are; any change of an activity or a class changes the tag."""
+class Feed:
+    """A subscribed calendar app: polls with the ETag of the last body it got."""
+
+    def __init__(self, api: Api, org_id: str, who: Person):
+        self.api, self.org_id, self.token = api, org_id, _token(api.call("POST", "/api/calendar/feed", who).body["url"])
+        self.etag: str | None = None
+
+    def poll(self) -> Any:
+        reply = self.api.call("GET", f"/api/calendar/feed/{self.token}", None, headers={"If-None-Match": self.etag} if self.etag else None)
+        if reply.status == 200:
+            self.etag = reply.headers["etag"]
+        return reply
+
+    def stamp(self) -> str | None:
+        from activity_tracker.repository import calendars
+
+        return calendars.FeedToken.get(f"CALFEED#{calendars.token_hash(self.token.removesuffix('.ics'))}", "CALFEED", consistent_read=True).feed_stamp
+
+
+def drain(api: Api, org_id: str) -> list[dict[str, Any]]:
+    """The stream consumer over every record of the organization so far (a redelivery of what it had: idempotent)."""
+    records = recorded(api.stack, org_id)
+    assert consume(api, records) == {"batchItemFailures": []}
+    return records
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every change counts as settled at once (in production: a minute after it, see calendar_feed.SETTLE)."""
     from datetime import timedelta
 
     from activity_tracker.logic import calendar_feed
 
-    klass = api.call("POST", "/api/classes", mentor, {"class_type": "grupal", "max_participants": 5, "scheduled_at": "2099-02-01T10:00:00Z"}).body
-    logged = api.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-20", "activity_type": "meeting"}).body
-    path = f"/api/calendar/feed/{_token(api.call('POST', '/api/calendar/feed', mentor).body['url'])}"
-    fresh = api.call("GET", path, None).headers["etag"]
-    assert fresh.startswith('"u')  # the change is younger than a minute: the bytes' own tag
     monkeypatch.setattr(calendar_feed, "SETTLE", timedelta(0))
-    settled = api.call("GET", path, None).headers["etag"]
-    assert settled != fresh and not settled.startswith('"u')
+
+
+def test_a_poll_of_an_unchanged_feed_is_one_call_and_every_change_it_shows_gives_a_new_etag(api: Api, org_id: str, mentor: Person, settled: None, monkeypatch: pytest.MonkeyPatch):
+    """The token's UpdateItem (the hourly count) returns the feed stamp the stream consumer moves
+    on every change the feed shows: an unchanged feed answers 304 from that one call."""
+    admin, other = make_user(api, org_id, "admin"), make_user(api, org_id)
+    hosted = api.call("POST", "/api/classes", mentor, {"class_type": "grupal", "max_participants": 5, "scheduled_at": "2099-02-01T10:00:00Z"}).body
+    logged = api.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-20", "activity_type": "meeting"}).body
+    feed = Feed(api, org_id, mentor)
+    drain(api, org_id)
+    assert feed.poll().status == 200
     calls = record_aws_calls(monkeypatch)
-    assert api.call("GET", path, None, headers={"If-None-Match": settled}).status == 304
-    assert [(name, params.get("IndexName")) for name, params, _ in calls] == [("UpdateItem", None), ("Query", None), ("BatchGetItem", None), ("Query", "gsi5")]
-    api.call("PATCH", f"/api/activities/{logged['id']}", mentor, {"summary": "changed"})
-    after_activity = api.call("GET", path, None, headers={"If-None-Match": settled})
-    assert after_activity.status == 200 and "changed" in after_activity.body
-    api.call("POST", f"/api/classes/{klass['id']}/cancel", mentor)
-    after_class = api.call("GET", path, None, headers={"If-None-Match": after_activity.headers["etag"]})
-    assert after_class.status == 200 and "STATUS:CANCELLED" in after_class.body
+    assert feed.poll().status == 304
+    assert [(name, params["Key"]["pk"]["S"][:8], params.get("ReturnValues")) for name, params, _ in calls] == [("UpdateItem", "CALFEED#", "ALL_NEW")]
+    monkeypatch.undo()
+    monkeypatch.setattr("activity_tracker.logic.calendar_feed.SETTLE", __import__("datetime").timedelta(0))
+
+    joined = api.call("POST", "/api/classes", admin, {"class_type": "grupal", "max_participants": 5, "scheduled_at": "2099-02-02T10:00:00Z"}).body
+    changes: list[tuple[str, Any, str | None]] = [
+        ("activity created", lambda: api.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-21", "activity_type": "meeting", "summary": "Ny"}), "Ny"),
+        ("activity edited", lambda: api.call("PATCH", f"/api/activities/{logged['id']}", mentor, {"summary": "Endret"}), "Endret"),
+        ("activity reviewed", lambda: api.call("POST", f"/api/activities/{logged['id']}/review", admin, {"action": "approve"}), None),
+        ("class joined", lambda: api.call("POST", f"/api/classes/{joined['id']}/join", mentor), f"class-{joined['id']}"),
+        ("someone joined the hosted class", lambda: api.call("POST", f"/api/classes/{hosted['id']}/join", other), None),
+        ("hosted class confirmed", lambda: api.call("POST", f"/api/classes/{hosted['id']}/confirm", mentor), None),
+        ("joined class cancelled by its host", lambda: api.call("POST", f"/api/classes/{joined['id']}/cancel", admin), "STATUS:CANCELLED"),
+        ("class hosted", lambda: api.call("POST", "/api/classes", mentor, {"class_type": "grupal", "max_participants": 5, "scheduled_at": "2099-02-03T10:00:00Z", "title": "Tegnspråk"}), "Tegnspråk"),
+        ("activity deleted", lambda: api.call("DELETE", f"/api/activities/{logged['id']}", admin), None),
+    ]
+    for what, change, shown in changes:
+        before, stamp = feed.etag, feed.stamp()
+        assert change().status in (200, 201, 204), what
+        drain(api, org_id)
+        assert feed.stamp() > stamp, what  # type: ignore[operator]
+        reply = feed.poll()
+        assert reply.status == 200 and feed.etag != before, what
+        assert shown is None or shown in reply.body, what
+        assert feed.poll().status == 304, what
+    assert f"activity-{logged['id']}" not in reply.body  # the last change: deleted
+
+
+def test_a_stamp_younger_than_settle_tags_the_bytes_themselves(api: Api, org_id: str, mentor: Person):
+    """Within a minute of the stamp (GSI1 may lag the table), the ETag is the body's hash: a body read
+    before the index caught up is never cached under the change's stamp."""
+    feed = Feed(api, org_id, mentor)
+    first = feed.poll()
+    assert first.headers["etag"].startswith('"u') and feed.poll().status == 304
+    api.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-20", "activity_type": "meeting", "summary": "Ny"})
+    assert feed.poll().status == 200  # not drained yet: the bytes differ
+
+
+def test_the_etag_moves_when_the_window_slides_a_day(api: Api, org_id: str, mentor: Person, settled: None, monkeypatch: pytest.MonkeyPatch):
+    from datetime import timedelta
+
+    from activity_tracker import clock
+    from activity_tracker.logic import calendar_feed
+
+    feed = Feed(api, org_id, mentor)
+    assert feed.poll().status == 200 and feed.poll().status == 304
+    monkeypatch.setattr(calendar_feed, "now", lambda: clock.now() + timedelta(days=1))
+    assert feed.poll().status == 200  # an activity may have left the 90 days
+
+
+def test_a_redelivered_batch_moves_no_stamp_backwards_and_doubles_nothing(api: Api, org_id: str, mentor: Person, settled: None):
+    from tests.stream_helpers import counters, expected_counters
+
+    feed = Feed(api, org_id, mentor)
+    api.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-20", "activity_type": "meeting"})
+    early = drain(api, org_id)
+    api.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-21", "activity_type": "meeting"})
+    drain(api, org_id)
+    stamp = feed.stamp()
+    assert feed.poll().status == 200 and feed.poll().status == 304
+    for batch in (early, recorded(api.stack, org_id), list(reversed(early))):  # older records, the same batch again, out of order
+        assert consume(api, batch) == {"batchItemFailures": []}
+        assert feed.stamp() == stamp
+        assert feed.poll().status == 304
+    assert counters(org_id) == expected_counters(org_id)
+
+
+def test_the_consumer_writes_no_stamp_for_a_user_without_a_feed(api: Api, org_id: str, mentor: Person, monkeypatch: pytest.MonkeyPatch):
+    api.call("POST", "/api/activities", mentor, {"activity_date": "2026-11-20", "activity_type": "meeting"})
+    api.call("POST", "/api/classes", mentor, {"class_type": "grupal", "max_participants": 5, "scheduled_at": "2099-02-01T10:00:00Z"})
+    records = recorded(api.stack, org_id)
+    calls = record_aws_calls(monkeypatch)
+    assert consume(api, records) == {"batchItemFailures": []}
+    pointer_reads = [p for name, p, _ in calls if name == "BatchGetItem" and "CALFEED" in json.dumps(p)]
+    assert len(pointer_reads) == 1  # one read of the batch's users' pointers
+    assert not [p for name, p, _ in calls if name in ("UpdateItem", "PutItem") and "CALFEED" in json.dumps(p)]
+
+
+def test_a_deactivated_users_settled_feed_stops_once_the_stream_has_the_change(api: Api, org_id: str, mentor: Person, settled: None):
+    admin = make_user(api, org_id, "admin")
+    feed = Feed(api, org_id, mentor)
+    drain(api, org_id)
+    assert feed.poll().status == 200 and feed.poll().status == 304
+    assert api.call("PATCH", f"/api/users/{mentor.sub}", admin, {"active": False}).status == 200
+    drain(api, org_id)
+    assert feed.poll().status == 404

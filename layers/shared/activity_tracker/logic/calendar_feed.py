@@ -6,7 +6,7 @@ POST creates (or rotates) the URL, DELETE revokes it; `GET /api/calendar/feed/{t
 rotated or revoked token, or a deactivated user. Each token may be read `FEED_REQUESTS_PER_HOUR`
 times per UTC hour (429 with Retry-After beyond), on top of the route's throttling in template.yaml.
 The answer carries an ETag; `If-None-Match` with it answers 304 without a body, and (once the
-user's latest change is a minute old) without reading their activities (see SETTLE).
+feed's latest change is a minute old) from the token's lookup alone: one call (see SETTLE).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from activity_tracker import keys
 from activity_tracker.api import Request, Response
-from activity_tracker.clock import iso, now, now_iso
+from activity_tracker.clock import now, now_iso
 from activity_tracker.errors import Conflict, NotFound, RateLimited
 from activity_tracker.repository import activities as activity_items
 from activity_tracker.repository import calendars
@@ -34,13 +34,18 @@ FEED_REQUESTS_PER_HOUR = 60
 TOKEN_BYTES = 32
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # token_urlsafe(32): 43 characters
 FEED_PATH = "/api/calendar/feed/"
-FEED_FORMAT = 1  # part of every ETag: a change of what the feed writes must change its tags
-# The ETag of a settled feed is a fingerprint of what it shows, read without reading the activities:
-# the user's latest change stamp (GSI5, stamped by every activity write), their classes' `updated_at`
-# and status, and the window's first day. The activities themselves come from GSI1, which may lag
-# GSI5 for a moment: while the latest change is younger than SETTLE, the tag is the hash of the bytes
-# instead, so a body read before GSI1 caught up is never cached under the fingerprint of the change.
-SETTLE = timedelta(seconds=60)
+FEED_FORMAT = 2  # part of every ETag: a change of what the feed writes must change its tags
+# The ETag of a settled feed is a fingerprint of what it shows, read without reading anything but the
+# token: its `feed_stamp`, which the stream consumer moves whenever something the feed shows changes
+# (stream/feed_stamps.py), and the window's first day (the window slides past activities daily). So a
+# poll of an unchanged feed is one call: the token's UpdateItem, which counts the rate and returns the
+# stamp. The stamp lags a change by the stream's lag (seconds). Its time is the stream record's
+# ApproximateCreationDateTime, which DynamoDB rounds down (to the minute on DynamoDB Local), and the
+# activities come from GSI1, which may lag the table for a moment: until SETTLE after the stamp's
+# time, the tag is the hash of the bytes instead, so a body read before every change of that minute
+# was visible is never cached under the stamp (stream sequence numbers order records of one shard
+# only: within a minute they are a tie-break, not a clock).
+SETTLE = timedelta(seconds=120)  # the stamp's rounding (up to a minute) plus a minute for the indexes
 
 
 def _url(request: Request, token: str) -> str:
@@ -102,6 +107,13 @@ def get_feed(request: Request, user: Any) -> Response:
             int((next_hour - moment).total_seconds()) + 1,
         )
     org_id, user_id = str(found["organization_id"]), str(found["user_id"])
+    since = (moment - timedelta(days=FEED_DAYS)).strftime("%Y-%m-%d")
+    stamp = str(found.get("feed_stamp") or "")
+    settled = calendars.seconds_of(stamp) <= moment.timestamp() - SETTLE.total_seconds()
+    fingerprint = _tag(json.dumps([FEED_FORMAT, user_id, since, stamp]))
+    headers = {"Cache-Control": "private, max-age=300"}
+    if settled and _matches(request, fingerprint):  # nothing the feed shows changed: the token's UpdateItem was the only call
+        return Response(304, None, {**headers, "ETag": fingerprint})
     memberships = list(records(UserActivityItem, keys.user_pk(org_id, user_id), UserActivityItem.sk.startswith(keys.USER_ACTIVITIES_PREFIX), page_size=100))
     wanted: list[tuple[type, str, str]] = [(UserItem, keys.user_pk(org_id, user_id), keys.PROFILE_SK)]
     wanted += [(ClassItem, keys.class_pk(org_id, class_id), keys.CLASS_SK) for class_id in sorted({m.class_id for m in memberships})]
@@ -109,14 +121,7 @@ def get_feed(request: Request, user: Any) -> Response:
     profile = items.pop((keys.user_pk(org_id, user_id), keys.PROFILE_SK), None)
     if profile is None or not is_profile(profile) or not profile.active:
         raise NotFound("calendar feed")
-    since = (moment - timedelta(days=FEED_DAYS)).strftime("%Y-%m-%d")
     classes = sorted(items.values(), key=lambda c: c.id)
-    latest = calendars.latest_change(org_id, user_id)
-    settled = latest < iso(moment - SETTLE)
-    fingerprint = _tag(json.dumps([FEED_FORMAT, user_id, since, latest, [(c.id, c.updated_at, c.status) for c in classes]]))
-    headers = {"Cache-Control": "private, max-age=300"}
-    if settled and _matches(request, fingerprint):  # nothing the feed shows changed: no activity read, no rendering
-        return Response(304, None, {**headers, "ETag": fingerprint})
     logged = activity_items.query(activity_items.ActivityItem.by_user, keys.activities_of_user(org_id, user_id), activity_items.by_date(since, None), None, 100, None)
     # activities imported from a calendar are already in that calendar: the feed leaves them out
     activities = [a for a in logged if not a.deleted_at and not a.calendar_event_uid]

@@ -4,7 +4,8 @@
   RECURRENCE-ID) of user u became. Written in the activity's own transaction (repository
   activities.write's `extra`), so an occurrence is imported once even by two imports at once.
 - `ORG#o#USER#u / CALFEED`: the hash of the user's current feed token.
-- `CALFEED#<sha256 of the token> / CALFEED`: who the token serves, and its per-hour request count.
+- `CALFEED#<sha256 of the token> / CALFEED`: who the token serves, its per-hour request count, and
+  `feed_stamp`: moved by the stream consumer whenever the feed's content changes (stream/feed_stamps.py).
 """
 
 from __future__ import annotations
@@ -60,6 +61,19 @@ class FeedToken(TableItem):
     created_at = UnicodeAttribute()
     rate_window = UnicodeAttribute(null=True)
     rate_count = NumberAttribute(null=True)
+    feed_stamp = UnicodeAttribute(null=True)  # "<epoch seconds, 11 digits>#<stream sequence number, 40 digits>"
+
+
+def stamp_at(seconds: int) -> str:
+    """The feed stamp of a moment, ordered before every stream record written at or after it (a new
+    token's first stamp). Rounded down to the minute, as stream records' times may be."""
+    return f"{int(seconds) // 60 * 60:011d}#"
+
+
+def seconds_of(stamp: str) -> int:
+    """The epoch seconds of a feed stamp (0 for none)."""
+    head = stamp.split("#", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 def feed_pointer(org_id: str, user_id: str) -> FeedPointer | None:
@@ -75,7 +89,10 @@ class FeedChanged(Exception):
 
 def replace_feed(org_id: str, user_id: str, old: FeedPointer | None, new_hash: str | None, moment: str) -> None:
     """One transaction: the user's pointer names `new_hash` (or goes, for None), the old token's
-    lookup item goes, the new one comes. Conditioned on the pointer read (`old`)."""
+    lookup item goes, the new one comes, stamped with `moment`. Conditioned on the pointer read (`old`)."""
+    from datetime import datetime
+
+    stamp = stamp_at(int(datetime.fromisoformat(moment.replace("Z", "+00:00")).timestamp()))
     pk = keys.user_pk(org_id, user_id)
     try:
         with transaction() as tx:
@@ -83,7 +100,7 @@ def replace_feed(org_id: str, user_id: str, old: FeedPointer | None, new_hash: s
                 pointer = FeedPointer(pk, keys.CALENDAR_FEED_SK, entity="CALENDAR_FEED", token_hash=new_hash, created_at=moment)
                 condition = FeedPointer.pk.does_not_exist() if old is None else FeedPointer.token_hash == old.token_hash
                 tx.save(pointer, condition=condition)
-                tx.save(FeedToken(keys.calendar_feed_token(new_hash), keys.CALENDAR_FEED_SK, entity="CALENDAR_FEED_TOKEN", organization_id=org_id, user_id=user_id, created_at=moment),
+                tx.save(FeedToken(keys.calendar_feed_token(new_hash), keys.CALENDAR_FEED_SK, entity="CALENDAR_FEED_TOKEN", organization_id=org_id, user_id=user_id, created_at=moment, feed_stamp=stamp),
                         condition=FeedToken.pk.does_not_exist())  # fmt: skip
             elif old is not None:
                 tx.delete(FeedPointer(pk, keys.CALENDAR_FEED_SK), condition=FeedPointer.token_hash == old.token_hash)
@@ -125,15 +142,3 @@ def use_feed_token(hashed: str, window: str, limit: int) -> tuple[dict[str, Any]
             old = plain_item(error.response.get("Item")) or old
     return old, False
 
-
-def latest_change(org_id: str, user_id: str) -> str:
-    """The change stamp (`gsi5sk`: ISO time#id) of the user's latest write of a record they own
-    (activities, progress rows), "" when none: one Query of GSI5, one item, its key only."""
-    from activity_tracker.repository.table import TABLE_NAME
-
-    answer = connection().client.query(
-        TableName=TABLE_NAME, IndexName="gsi5", KeyConditionExpression="gsi5pk = :p", ExpressionAttributeValues={":p": {"S": keys.changes_of_user(org_id, user_id)}},
-        ScanIndexForward=False, Limit=1, ProjectionExpression="gsi5sk",
-    )  # fmt: skip
-    found = answer.get("Items") or []
-    return str(found[0]["gsi5sk"]["S"]) if found else ""

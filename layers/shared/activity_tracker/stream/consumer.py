@@ -1,5 +1,6 @@
 """The stream consumer Lambda: counters for a whole batch first (aggregated, exactly once), the
 audit trail's entries for the batch (idempotent puts keyed by the record, stream/audit.py), then
+the calendar feeds' stamps (stream/feed_stamps.py), then
 per-record effects through powertools' BatchProcessor. Failures of any are reported as batch item
 failures, so Lambda retries from the earliest failed record; what was already applied is skipped
 or rewritten identically on the retry (markers for counters, keys for the trail, idempotence for
@@ -16,7 +17,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from activity_tracker.stream import audit, counters, effects
+from activity_tracker.stream import audit, counters, effects, feed_stamps
 from activity_tracker.stream.images import change_of
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "activity-tracker"))
@@ -41,6 +42,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     unaudited = audit.record(changes)  # the audit trail: idempotent puts keyed by the record (stream/audit.py)
     if unaudited:
         logger.warning("audit entries failed", extra={"records": len(unaudited)})
+    unstamped = feed_stamps.apply(changes)  # calendar feeds' stamps: max-only conditional updates (stream/feed_stamps.py)
+    if unstamped:
+        logger.warning("feed stamps failed", extra={"records": len(unstamped)})
     metrics.add_metric(name="StreamRecords", unit=MetricUnit.Count, value=len(records))
     metrics.add_metric(name="CounterWrites", unit=MetricUnit.Count, value=outcome.counter_writes)
     if outcome.failed:
@@ -53,5 +57,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # A DynamoDB stream's item identifiers are sequence numbers (str); only Kafka's are dicts.
     failed = {cast(str, item["itemIdentifier"]) for item in response.get("batchItemFailures", [])}
     by_event = {r["eventID"]: r["dynamodb"]["SequenceNumber"] for r in records}
-    failed |= {by_event[event_id] for event_id in [*outcome.failed, *unaudited]}
+    failed |= {by_event[event_id] for event_id in [*outcome.failed, *unaudited, *unstamped]}
     return {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in sorted(failed, key=int)]}
