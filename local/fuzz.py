@@ -41,25 +41,22 @@ def unique_idempotency_key(headers: dict[str, Any] | None) -> None:
 FIXTURE_ENV = ("FUZZ_URL", "FUZZ_TOKEN", "FUZZ_CONTACT_ID", "FUZZ_USER_ID")
 
 
-def fixtures(url: str, tokens: dict[str, str]) -> dict[str, dict[str, str]]:
-    """Per caller, the environment of its schemathesis run: both users signed in (a first sign-in
-    registers the user), a contact each created; an admin's activity names the member (a proxy
-    registration), a member's names the member."""
+def fixtures(url: str, tokens: dict[str, str], role: str) -> dict[str, str]:
+    """The environment of `role`'s schemathesis run: every caller of its organization signed in (a
+    first sign-in registers the user) and a contact of `role`'s. Its activities name the member (a
+    proxy registration for the admin, their own for the member)."""
     from local.seed import call
 
     ids = {}
-    for role, token in tokens.items():
+    for caller, token in tokens.items():
         status, me = call(url, "GET", "/api/users/me", token)
         if status != 200:
-            raise RuntimeError(f"fuzz fixtures: GET /api/users/me as {role} answered {status}: {me}")
-        ids[role] = me["id"]
-    out = {}
-    for role, token in tokens.items():
-        status, contact = call(url, "POST", "/api/contacts", token, {"name": f"Fuzz contact of the {role}"})
-        if status != 201:
-            raise RuntimeError(f"fuzz fixtures: POST /api/contacts as {role} answered {status}: {contact}")
-        out[role] = {"FUZZ_URL": url, "FUZZ_TOKEN": token, "FUZZ_CONTACT_ID": contact["id"], "FUZZ_USER_ID": ids["member"]}
-    return out
+            raise RuntimeError(f"fuzz fixtures: GET /api/users/me as {caller} answered {status}: {me}")
+        ids[caller] = me["id"]
+    status, contact = call(url, "POST", "/api/contacts", tokens[role], {"name": f"Fuzz contact of the {role}"})
+    if status != 201:
+        raise RuntimeError(f"fuzz fixtures: POST /api/contacts as {role} answered {status}: {contact}")
+    return {"FUZZ_URL": url, "FUZZ_TOKEN": tokens[role], "FUZZ_CONTACT_ID": contact["id"], "FUZZ_USER_ID": ids["member"]}
 
 
 # The rules JSON Schema cannot state, met by the hooks of local/fuzz_hooks.py (why: its docstring)
@@ -172,14 +169,16 @@ def main(max_examples: int = 100, extra: list[str] | None = None) -> int:
     if not check():
         print("docs/openapi.json differs from the code: run `make openapi` first.", file=sys.stderr)
         return 1
-    org = f"fuzz-{uuid.uuid4().hex[:8]}"
+    # one organization per caller: what the admin's run does (deactivate users, change settings) does not reach the member's
+    base = f"fuzz-{uuid.uuid4().hex[:8]}"
     callers = {"admin": FUZZ_ADMIN, "member": "fuzz-member@fuzz.example"}
     worst = 0
-    tokens = {role: mint(stable_sub(email), email, org, ttl_seconds=4 * 3600) for role, email in callers.items()}
     with local_stack(FUZZ_ADMIN) as url:
-        environments = fixtures(url, tokens)
         for role, email in callers.items():
+            org = f"{base}-{role}"
+            tokens = {caller: mint(stable_sub(address), address, org, ttl_seconds=4 * 3600) for caller, address in callers.items()}
             token = tokens[role]
+            environment = fixtures(url, tokens, role)
             command = [
                 sys.executable, "-m", "schemathesis.cli", "run", str(OPENAPI_FILE), "--url", url,
                 "--header", f"Authorization: Bearer {token}", "--checks", CHECKS,
@@ -187,5 +186,5 @@ def main(max_examples: int = 100, extra: list[str] | None = None) -> int:
                 "--seed", os.environ.get("FUZZ_SEED", "42"), "--generation-database", "none", *(extra or []),
             ]  # fmt: skip
             print(f"\n=== schemathesis as {role} ({email}, org {org}) against {url}", flush=True)
-            worst = max(worst, subprocess.call(command, cwd=ROOT, env={**os.environ, **environments[role], "SCHEMATHESIS_HOOKS": "local.fuzz_hooks"}))
+            worst = max(worst, subprocess.call(command, cwd=ROOT, env={**os.environ, **environment, "SCHEMATHESIS_HOOKS": "local.fuzz_hooks"}))
     return worst
