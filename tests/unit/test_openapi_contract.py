@@ -295,3 +295,20 @@ def test_the_typed_schemas_keep_the_validation_rule_names():
     assert rules(ActivityCreate, bad) == {"activity_type": "activity_type_valid_enum", "duration_minutes": "duration_positive_integer", "participant_count": "group_activity_requires_participant_count"}
     assert rules(BulkRequest, {"user_ids": ["u1"], "activity": []}) == {"activity": "dict_type"}
     assert parse(SyncRequest, {"items": [1, {"x": 2}]}).items == [1, {"x": 2}]  # each item is validated on its own, later
+
+
+def test_retention_years_are_stated_in_the_range_the_patch_takes(generated: dict):
+    from jsonschema import Draft202012Validator
+
+    from activity_tracker.errors import ValidationFailed
+    from activity_tracker.models.base import parse
+    from activity_tracker.models.organization import OrganizationPatch
+
+    schema = generated["components"]["schemas"]["RetentionSettings"]
+    for years in (0, 1, 100, 101, None):
+        try:
+            parse(OrganizationPatch, {"retention": {"free_text_years": years}})
+            accepted = True
+        except ValidationFailed:
+            accepted = False
+        assert Draft202012Validator(schema).is_valid({"free_text_years": years}) is accepted, years
