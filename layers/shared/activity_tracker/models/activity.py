@@ -49,13 +49,13 @@ ActivityTypeName = Annotated[Any, WithJsonSchema({"type": "string", "enum": list
 ParticipantCount = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 2, "maximum": MAX_PARTICIPANTS}, {"type": "null"}]})]
 # group_activity_requires_participant_count, as JSON Schema says it for a body that names both fields (rules.validate
 # checks it on the resulting state): a group activity counts its participants, anything else has no count
-GROUP_COUNT_SENT = [
+GROUP_COUNT_SENT: list[Any] = [
     {"if": {"properties": {"is_group_activity": {"const": True}}, "required": ["is_group_activity"]}, "then": {"properties": {"participant_count": {"type": "integer"}}}},
     {"if": {"properties": {"is_group_activity": {"const": False}}, "required": ["is_group_activity"]}, "then": {"properties": {"participant_count": {"type": "null"}}}},
 ]
 # on create nothing is stored yet (is_group_activity defaults to false): a group needs its count, the rest none; and
 # summary_required_for_wizard_registration: a wizard registration needs a summary with a visible character
-NEW_ACTIVITY_RULES = {
+NEW_ACTIVITY_RULES: dict[str, Any] = {
     "allOf": [
         {
             "if": {"properties": {"is_group_activity": {"const": True}}, "required": ["is_group_activity"]},
