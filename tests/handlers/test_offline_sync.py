@@ -146,7 +146,7 @@ def test_a_device_older_than_the_tombstones_must_resync(api: Api, org_id: str):
     assert api.call("GET", f"/api/sync/pull?last_pulled_at={stale + 60_000}", mentor).status == 200
 
 
-@pytest.mark.parametrize("query", ["last_pulled_at=-1", "last_pulled_at=x", "schema_version=2", "schema_version=0"])
+@pytest.mark.parametrize("query", ["last_pulled_at=-1", "last_pulled_at=x", "last_pulled_at=253402300800000", "last_pulled_at=1" + "0" * 39, "schema_version=2", "schema_version=0"])
 def test_bad_pull_parameters_are_400(api: Api, org_id: str, query: str):
     assert api.call("GET", f"/api/sync/pull?{query}", make_user(api, org_id)).status == 400
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -210,7 +211,7 @@ def test_activity_requests_are_typed_as_the_validation_enforces_them(generated: 
         props = schemas[model]["properties"]
         assert props["activity_type"]["enum"] == list(ACTIVITY_TYPES), model
         assert (props["duration_minutes"]["type"], props["duration_minutes"]["minimum"], props["duration_minutes"]["maximum"]) == ("integer", 1, MAX_DURATION_MINUTES)
-        assert props["participant_count"]["anyOf"] == [{"type": "integer", "minimum": 0, "maximum": MAX_PARTICIPANTS}, {"type": "null"}]
+        assert props["participant_count"]["anyOf"] == [{"type": "integer", "minimum": 2, "maximum": MAX_PARTICIPANTS}, {"type": "null"}]
         assert not _admits_null(props["is_group_activity"]) and not _admits_null(props["activity_date"]), f"{model}: null is refused"
         assert {o["format"] for o in props["activity_date"]["anyOf"]} == {"date", "date-time"}
     # a sync item and a bulk activity are the named models (one type in a generated client), not inline copies
@@ -219,6 +220,52 @@ def test_activity_requests_are_typed_as_the_validation_enforces_them(generated: 
     assert schemas["BulkRequest"]["properties"]["activity"] == {"$ref": "#/components/schemas/BulkActivity"}
     assert schemas["BulkActivity"]["properties"]["activity_type"]["enum"] == list(ACTIVITY_TYPES)
     assert schemas["ContactCreate"]["required"] == ["name"] and schemas["ActivityReview"]["required"] == ["action"]
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "valid"),
+    [
+        ("ActivityCreate", {"is_group_activity": True, "participant_count": 2}, True),
+        ("ActivityCreate", {"is_group_activity": True}, False),
+        ("ActivityCreate", {"is_group_activity": True, "participant_count": None}, False),
+        ("ActivityCreate", {"participant_count": 3}, False),
+        ("ActivityCreate", {"is_group_activity": False, "participant_count": 3}, False),
+        ("ActivityCreate", {"is_group_activity": False, "participant_count": None}, True),
+        ("ActivityCreate", {"participant_count": 1, "is_group_activity": True}, False),
+        ("ActivityCreate", {"registration_mode": "wizard", "summary": " \t"}, False),
+        ("ActivityCreate", {"registration_mode": "wizard"}, False),
+        ("ActivityCreate", {"registration_mode": "wizard", "summary": "Visit"}, True),
+        ("ActivityCreate", {"registration_mode": "quick", "summary": " "}, True),
+        ("BulkActivity", {"is_group_activity": True}, False),
+        ("BulkActivity", {"registration_mode": "wizard", "summary": ""}, False),
+        ("ActivityPatch", {"participant_count": 2}, True),  # the stored activity decides
+        ("ActivityPatch", {"is_group_activity": True}, True),
+        ("ActivityPatch", {"is_group_activity": True, "participant_count": None}, False),
+        ("ActivityPatch", {"is_group_activity": False, "participant_count": 2}, False),
+        ("ActivityPatch", {"is_group_activity": False, "participant_count": None}, True),
+        ("ActivityPatch", {"participant_count": 0}, False),
+    ],
+)
+def test_activity_rules_json_schema_can_state_are_stated_as_the_api_checks_them(generated: dict, model: str, body: dict, valid: bool):
+    """group_activity_requires_participant_count and summary_required_for_wizard_registration, where a body
+    alone decides them, so a generated client or fuzzer sends what the API takes (the API's side: rules.validate)."""
+    from jsonschema import Draft202012Validator
+
+    from activity_tracker.errors import ValidationFailed
+    from activity_tracker.rules.activities import ActivityMoment, validate
+
+    schema = dict(generated["components"]["schemas"][model])
+    base = {"activity_date": "2026-01-05", "activity_type": "meeting"} if model != "ActivityPatch" else {}
+    assert Draft202012Validator(schema).is_valid({**base, **body}) is valid
+    if model != "ActivityPatch":  # the API agrees on a new activity (defaults: not a group, quick)
+        state = {"is_group_activity": False, "participant_count": None, "registration_mode": "quick", **body}
+        moment = ActivityMoment("2026-01-05T00:00:00.000Z", "2026-01-05", datetime(2026, 1, 5, tzinfo=UTC))
+        try:
+            validate(state, moment, datetime(2026, 2, 1, tzinfo=UTC))
+            accepted = True
+        except ValidationFailed:
+            accepted = False
+        assert accepted is valid
 
 
 def test_dates_and_timestamps_carry_their_format(generated: dict):
@@ -248,3 +295,20 @@ def test_the_typed_schemas_keep_the_validation_rule_names():
     assert rules(ActivityCreate, bad) == {"activity_type": "activity_type_valid_enum", "duration_minutes": "duration_positive_integer", "participant_count": "group_activity_requires_participant_count"}
     assert rules(BulkRequest, {"user_ids": ["u1"], "activity": []}) == {"activity": "dict_type"}
     assert parse(SyncRequest, {"items": [1, {"x": 2}]}).items == [1, {"x": 2}]  # each item is validated on its own, later
+
+
+def test_retention_years_are_stated_in_the_range_the_patch_takes(generated: dict):
+    from jsonschema import Draft202012Validator
+
+    from activity_tracker.errors import ValidationFailed
+    from activity_tracker.models.base import parse
+    from activity_tracker.models.organization import OrganizationPatch
+
+    schema = generated["components"]["schemas"]["RetentionSettings"]
+    for years in (0, 1, 100, 101, None):
+        try:
+            parse(OrganizationPatch, {"retention": {"free_text_years": years}})
+            accepted = True
+        except ValidationFailed:
+            accepted = False
+        assert Draft202012Validator(schema).is_valid({"free_text_years": years}) is accepted, years

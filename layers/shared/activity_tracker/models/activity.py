@@ -45,7 +45,29 @@ def _participants(value: Any) -> Any:
 # pydantic, and the schema a client codes against says what the functions accept.
 DurationMinutes = Annotated[Any, WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_DURATION_MINUTES})]
 ActivityTypeName = Annotated[Any, WithJsonSchema({"type": "string", "enum": list(ACTIVITY_TYPES)})]
-ParticipantCount = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_PARTICIPANTS}, {"type": "null"}]})]
+# from 2: a count is only for a group activity, which needs at least 2 (rules.validate refuses 0 and 1 in any state)
+ParticipantCount = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 2, "maximum": MAX_PARTICIPANTS}, {"type": "null"}]})]
+# group_activity_requires_participant_count, as JSON Schema says it for a body that names both fields (rules.validate
+# checks it on the resulting state): a group activity counts its participants, anything else has no count
+GROUP_COUNT_SENT: list[Any] = [
+    {"if": {"properties": {"is_group_activity": {"const": True}}, "required": ["is_group_activity"]}, "then": {"properties": {"participant_count": {"type": "integer"}}}},
+    {"if": {"properties": {"is_group_activity": {"const": False}}, "required": ["is_group_activity"]}, "then": {"properties": {"participant_count": {"type": "null"}}}},
+]
+# on create nothing is stored yet (is_group_activity defaults to false): a group needs its count, the rest none; and
+# summary_required_for_wizard_registration: a wizard registration needs a summary with a visible character
+NEW_ACTIVITY_RULES: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"properties": {"is_group_activity": {"const": True}}, "required": ["is_group_activity"]},
+            "then": {"required": ["participant_count"], "properties": {"participant_count": {"type": "integer"}}},
+            "else": {"properties": {"participant_count": {"type": "null"}}},
+        },
+        {
+            "if": {"properties": {"registration_mode": {"const": "wizard"}}, "required": ["registration_mode"]},
+            "then": {"required": ["summary"], "properties": {"summary": {"type": "string", "pattern": "\\S"}}},
+        },
+    ]
+}
 # `YYYY-MM-DD` (the day, in the organization's time zone) or an ISO 8601 date-time, in the year 2000
 # or later (rule activity_date_valid: the pattern says so to a client and a fuzzer; not in the future is
 # checked against the clock and cannot be said in JSON Schema)
@@ -86,6 +108,8 @@ class ActivityFields(RequestModel):
 class ActivityCreate(ActivityFields):
     """`POST /api/activities` (and each item of sync)."""
 
+    model_config = ConfigDict(json_schema_extra=NEW_ACTIVITY_RULES)
+
     activity_date: ActivityDate
     activity_type: ActivityTypeName
     user_id: Id | None = None
@@ -96,6 +120,7 @@ class ActivityCreate(ActivityFields):
 class ActivityPatch(ActivityFields):
     """`PATCH /api/activities/{id}`: only the fields sent change; `version` guards against lost updates."""
 
+    model_config = ConfigDict(json_schema_extra={"allOf": GROUP_COUNT_SENT})  # the stored state decides the rest
     server_owned = SERVER_OWNED | {"user_id", "local_id", "registration_mode"}
 
     bufdir_excluded: bool = None  # type: ignore[assignment]
@@ -124,6 +149,8 @@ class SyncRequest(RequestModel):
 
 
 class BulkActivity(ActivityFields):
+    model_config = ConfigDict(json_schema_extra=NEW_ACTIVITY_RULES)
+
     activity_date: ActivityDate
     activity_type: ActivityTypeName
     registration_mode: Literal["quick", "wizard"] = "quick"

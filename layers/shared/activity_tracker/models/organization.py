@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
@@ -25,7 +25,9 @@ class RetentionSettings(TypedDict, total=False):
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
-    free_text_years: int | None  # activities dated more than this many years ago lose their free text; null: kept
+    # activities dated more than this many years ago lose their free text; null: kept. The range is checked by
+    # OrganizationPatch (rule retention_years_in_range); the schema says it to a client and a fuzzer
+    free_text_years: Annotated[int | None, WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 100}, {"type": "null"}]})]
 
 
 class OrganizationPatch(RequestModel):

@@ -12,10 +12,12 @@ from activity_tracker.models.contact import ContactOut
 from activity_tracker.models.user_progress import ProgressOut
 
 SCHEMA_VERSION = 1  # the device schema these records follow (the fields of the REST answers)
+# the last millisecond of the year 9999, the last a timestamp can name (a larger one answered 500, OverflowError)
+MAX_TIMESTAMP_MS = 253_402_300_799_999
 
 
 class PullQuery(QueryModel):
-    last_pulled_at: int = Field(0, ge=0, description="The `timestamp` of the last complete pull (ms since the epoch); 0 or absent: everything.")
+    last_pulled_at: int = Field(0, ge=0, le=MAX_TIMESTAMP_MS, description="The `timestamp` of the last complete pull (ms since the epoch); 0 or absent: everything.")
     schema_version: int = Field(SCHEMA_VERSION, ge=1, le=SCHEMA_VERSION, description="The device's schema version (WatermelonDB's schemaVersion).")
     cursor: str | None = Field(None, max_length=4096, description="The `cursor` of the previous answer while `has_more` is true.")
 
@@ -73,6 +75,7 @@ class PushQuery(QueryModel):
     last_pulled_at: int = Field(
         0,
         ge=0,
+        le=MAX_TIMESTAMP_MS,
         description="The `timestamp` of the device's last pull (WatermelonDB sends it; 0 when it never pulled): a record changed on the server after it fails the push (409), so the device pulls first.",
     )
 
