@@ -10,6 +10,7 @@ from activity_tracker.conditional import check_unchanged, etag, precondition_fai
 from activity_tracker.dto import organization_dto
 from activity_tracker.errors import NotFound
 from activity_tracker.repository import organizations as repo
+from activity_tracker.repository.table import VersionChanged
 
 if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of GET's cold start)
     from activity_tracker.models.organization import OrganizationPatch
@@ -40,7 +41,7 @@ def patch_organization(request: Request, user: Any) -> Response:
     else:
         try:  # with If-Match, the merged categories are written only onto the version they were merged with
             repo.update(org, changes, actor=user.id, expected_versions=if_match)
-        except repo.VersionChanged:
+        except VersionChanged:
             current = repo.get(request.caller.org_id, consistent=True)
             raise precondition_failed("organization", etag(current) if current is not None else None) from None
     return with_etag(organization_dto(org), org)

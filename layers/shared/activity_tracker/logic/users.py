@@ -8,6 +8,7 @@ from activity_tracker.api import Request, Response
 from activity_tracker.conditional import check_unchanged, etag, precondition_failed, required_versions, with_etag
 from activity_tracker.dto import user_dto
 from activity_tracker.repository import users as repo
+from activity_tracker.repository.table import VersionChanged
 
 if TYPE_CHECKING:  # request models load with the request that needs them (pydantic stays out of GET's cold start)
     from activity_tracker.models.user import MePatch
@@ -32,6 +33,6 @@ def update_user(user: Any, changes: dict[str, Any], if_match: frozenset[int] | N
         return user
     try:
         return repo.update_fields(user, changes, actor=actor, expected_versions=if_match)
-    except repo.VersionChanged:
+    except VersionChanged:
         current = repo.get(user.organization_id, user.id, consistent=True)
         raise precondition_failed("user", etag(current) if current is not None else None) from None

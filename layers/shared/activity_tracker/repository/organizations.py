@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
-from activity_tracker.conditional import version_condition
-from activity_tracker.repository.table import Gsi2, TableItem
+from activity_tracker.repository.table import Gsi2, TableItem, update_versioned
 from activity_tracker.vocabulary import DEFAULT_ACTIVITY_TYPE_CATEGORIES, DEFAULT_TIMEZONE
 
 
@@ -59,22 +58,9 @@ def get(org_id: str, *, consistent: bool = False) -> OrganizationItem | None:
         return None
 
 
-class VersionChanged(Exception):
-    """The organization is no longer at one of the versions the write expected (If-Match)."""
-
-
 def update(org: OrganizationItem, changes: dict[str, Any], *, actor: str, expected_versions: frozenset[int] | None = None) -> OrganizationItem:
     """Apply `changes` in one UpdateItem, the version up by one; with `expected_versions`
-    conditioned on the organization still being at one of them (atomic If-Match); `actor` stored as `updated_by`. Returns the item as stored."""
-    actions = [getattr(OrganizationItem, name).set(value) for name, value in changes.items()]
-    actions += [OrganizationItem.updated_at.set(now_iso()), OrganizationItem.version.add(1), OrganizationItem.updated_by.set(actor)]
-    condition = OrganizationItem.pk.exists()
-    if expected_versions is not None:
-        condition &= version_condition(OrganizationItem.version, expected_versions)
-    try:
-        org.update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if expected_versions is not None and error.cause_response_code == "ConditionalCheckFailedException":
-            raise VersionChanged() from None
-        raise
+    conditioned on the organization still being at one of them (atomic If-Match, else
+    `VersionChanged`); `actor` stored as `updated_by`. Returns the item as stored."""
+    update_versioned(org, changes, actor=actor, expected_versions=expected_versions)
     return org

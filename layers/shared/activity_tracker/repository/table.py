@@ -165,6 +165,33 @@ def wait_before_retry(attempt: int) -> None:
     time.sleep((0.02 * 2**attempt) * (0.5 + random.random()))
 
 
+class VersionChanged(Exception):
+    """The item is no longer at one of the versions the write expected (If-Match)."""
+
+
+def update_versioned(item: Model, changes: dict[str, Any], *, actor: str, expected_versions: frozenset[int] | None) -> None:
+    """One UpdateItem of a versioned item (user, organization): `changes`, `updated_at`, the version
+    up by one and `actor` as `updated_by`; with `expected_versions` conditioned on the item still
+    being at one of them (atomic If-Match), else `VersionChanged`."""
+    from pynamodb.exceptions import UpdateError
+
+    from activity_tracker.clock import now_iso
+    from activity_tracker.conditional import version_condition
+
+    model: Any = type(item)
+    actions = [getattr(model, name).set(value) for name, value in changes.items()]
+    actions += [model.updated_at.set(now_iso()), model.version.add(1), model.updated_by.set(actor)]
+    condition = model.pk.exists()
+    if expected_versions is not None:
+        condition &= version_condition(model.version, expected_versions)
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if expected_versions is not None and error.cause_response_code == "ConditionalCheckFailedException":
+            raise VersionChanged() from None
+        raise
+
+
 def plain(value: dict[str, Any]) -> Any:
     """One raw attribute value as Python: numbers as int (float when not whole), sets as sets."""
     ((kind, raw),) = value.items()

@@ -14,13 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from activity_tracker import keys
 from activity_tracker.clock import now_iso
-from activity_tracker.conditional import version_condition
 from activity_tracker.repository.organizations import OrganizationItem, new_organization
-from activity_tracker.repository.table import Gsi1, TableItem, cancellation_codes, transaction
+from activity_tracker.repository.table import Gsi1, TableItem, cancellation_codes, transaction, update_versioned
 
 USER_ENTITY = "USER"
 LINK_ENTITY = "USER_LINK"
@@ -182,22 +181,9 @@ class Busy(Exception):
     """The sign-in transaction lost a race; trying again from the start can succeed."""
 
 
-class VersionChanged(Exception):
-    """The user is no longer at one of the versions the write expected (If-Match)."""
-
-
 def update_fields(user: UserItem, changes: dict[str, Any], *, actor: str, expected_versions: frozenset[int] | None = None) -> UserItem:
     """One UpdateItem: `changes`, `updated_at` and the version up by one; with `expected_versions`
-    conditioned on the user still being at one of them (atomic If-Match); `actor` (who makes the change) is stored as `updated_by`. Returns the item as stored."""
-    actions = [getattr(UserItem, name).set(value) for name, value in changes.items()]
-    actions += [UserItem.updated_at.set(now_iso()), UserItem.version.add(1), UserItem.updated_by.set(actor)]
-    condition = UserItem.pk.exists()
-    if expected_versions is not None:
-        condition &= version_condition(UserItem.version, expected_versions)
-    try:
-        user.update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if expected_versions is not None and error.cause_response_code == "ConditionalCheckFailedException":
-            raise VersionChanged() from None
-        raise
+    conditioned on the user still being at one of them (atomic If-Match, else `VersionChanged`);
+    `actor` (who makes the change) is stored as `updated_by`. Returns the item as stored."""
+    update_versioned(user, changes, actor=actor, expected_versions=expected_versions)
     return user
